@@ -1,0 +1,39 @@
+"""The `okr-coach` command: each subcommand lives in its own module with a `register(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from coach.errors import CoachError
+
+# One module per group of subcommands; each defines register(subparsers).
+COMMAND_MODULES = ["review"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="okr-coach", description="Review, draft and improve OKRs.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"coach.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CoachError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

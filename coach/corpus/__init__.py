@@ -1,0 +1,1 @@
+"""Examples corpus: role library, offline embeddings, sqlite-vec index and search."""

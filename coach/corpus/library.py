@@ -1,0 +1,74 @@
+"""Load and validate the role library in examples_corpus/ (one YAML file per role)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from coach.errors import CorpusError
+
+
+class Metric(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    kind: str = Field(pattern="^(leading|lagging)$")
+    unit: str | None = None
+    description: str | None = None
+
+
+class ExampleOKR(BaseModel):
+    """One objective with its key results; weak examples list the rule ids they break."""
+
+    model_config = ConfigDict(extra="forbid")
+    objective: str = Field(min_length=1)
+    key_results: list[str] = Field(min_length=1)
+    why: str | None = None
+    # For weak examples: {"objective": [...ids], "key_results": [[...ids], ...]}
+    breaks: dict[str, list] | None = None
+
+
+class Role(BaseModel):
+    """A role: what it drives, its metrics, good and weak example OKRs."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: str = Field(min_length=1)
+    slug: str = ""
+    family: str = Field(min_length=1, description="Group of close roles, e.g. sales, customer-success.")
+    aliases: list[str] = Field(default_factory=list)
+    related_roles: list[str] = Field(default_factory=list)
+    drives: str = Field(min_length=1)
+    metrics: list[Metric] = Field(min_length=1)
+    good: list[ExampleOKR] = Field(default_factory=list)
+    weak: list[ExampleOKR] = Field(default_factory=list)
+    source: str = "builtin"
+
+
+def load_role_file(path: Path, *, source: str = "builtin") -> Role:
+    """Read one role file, with the file name in every error."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CorpusError(f"cannot parse role file: {exc}", location=str(path)) from exc
+    if not isinstance(data, dict):
+        raise CorpusError("a role file must be a YAML mapping", location=str(path))
+    try:
+        role = Role.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        raise CorpusError(f"invalid role file: {exc}", location=str(path)) from exc
+    if not role.slug:
+        role.slug = path.stem
+    return role
+
+
+def load_roles(*dirs: Path) -> list[Role]:
+    """All roles from the given folders (the first is the built-in corpus), sorted by slug."""
+    roles: dict[str, Role] = {}
+    for i, d in enumerate(dirs):
+        if not d.exists():
+            raise CorpusError(f"examples folder not found: {d}", hint="check OKR_COACH_EXTRA_CORPUS_DIRS")
+        for path in sorted(d.glob("**/*.y*ml")):
+            role = load_role_file(path, source="builtin" if i == 0 else str(d))
+            roles[role.slug] = role
+    return [roles[k] for k in sorted(roles)]

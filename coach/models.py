@@ -1,0 +1,168 @@
+"""Pydantic shapes of the RUBRIC.md contract: the OKR set that comes in and the report that goes out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+Severity = Literal["error", "warning", "info"]
+Direction = Literal["increase", "decrease", "maintain"]
+Comparator = Literal[">", ">=", "<", "<="]
+Scope = Literal["objective", "key_result", "set"]
+
+# Generous bounds: they stop abuse, not real OKRs.
+MAX_TEXT = 2000
+MAX_KRS = 50
+MAX_OBJECTIVES = 200
+
+
+def _kr_from_any(value: Any) -> Any:
+    """A key result is either a bare string or an object with `text`."""
+    if isinstance(value, str):
+        return {"text": value}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"text": str(value)}
+    return value
+
+
+def _clean_text(value: Any) -> Any:
+    if isinstance(value, str):
+        return " ".join(value.split())
+    return value
+
+
+class KeyResult(BaseModel):
+    """One key result as written by the user."""
+
+    model_config = ConfigDict(extra="allow")
+
+    text: Annotated[str, BeforeValidator(_clean_text), Field(min_length=1, max_length=MAX_TEXT)]
+    owner: str | None = Field(default=None, max_length=200)
+    current: float | None = None
+    baseline: float | None = None
+    target: float | None = None
+
+    @field_validator("current", "baseline", "target", mode="before")
+    @classmethod
+    def _finite(cls, v: Any) -> Any:
+        if v is None or v == "":
+            return None
+        if isinstance(v, bool):
+            raise ValueError("must be a number, not true/false")
+        f = float(v)
+        if f != f or f in (float("inf"), float("-inf")):
+            raise ValueError("must be a finite number")
+        return f
+
+
+class Objective(BaseModel):
+    """One objective with its key results."""
+
+    model_config = ConfigDict(extra="allow")
+
+    title: Annotated[str, BeforeValidator(_clean_text), Field(min_length=1, max_length=MAX_TEXT)]
+    owner: str | None = Field(default=None, max_length=200)
+    aligned_to: str | None = Field(default=None, max_length=MAX_TEXT)
+    key_results: list[Annotated[KeyResult, BeforeValidator(_kr_from_any)]] = Field(
+        default_factory=list, max_length=MAX_KRS
+    )
+
+    @field_validator("key_results", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        return [] if v is None else v
+
+
+class OKRSet(BaseModel):
+    """A set of objectives for a period, team or person (RUBRIC.md "Input")."""
+
+    model_config = ConfigDict(extra="allow")
+
+    period: str | None = Field(default=None, max_length=200)
+    team: str | None = Field(default=None, max_length=200)
+    owner: str | None = Field(default=None, max_length=200)
+    role: str | None = Field(default=None, max_length=200)
+    focus_area: str | None = Field(default=None, max_length=MAX_TEXT)
+    objectives: list[Objective] = Field(default_factory=list, max_length=MAX_OBJECTIVES)
+
+    @field_validator("period", "team", "owner", "role", mode="before")
+    @classmethod
+    def _scalar_to_str(cls, v: Any) -> Any:
+        # YAML reads `period: 2026` as an int and `owner: 2026-01-01` as a date.
+        if v is None or isinstance(v, str):
+            return v
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return str(v)
+        if hasattr(v, "isoformat"):
+            return v.isoformat()
+        return v
+
+
+class ParsedKR(BaseModel):
+    """What the key-result parser read from the text (null where absent)."""
+
+    metric: str | None = None
+    baseline: float | None = None
+    target: float | None = None
+    unit: str | None = None
+    direction: Direction | None = None
+    comparator: Comparator | None = None
+
+
+class Finding(BaseModel):
+    """One broken rule, where it broke, and how to fix it."""
+
+    rule: str
+    severity: Severity
+    message: str
+    evidence: str
+    suggestion: str
+    guidance: str | None = None
+
+
+class Progress(BaseModel):
+    """Progress of a key result from baseline to target, given a current value."""
+
+    current: float
+    value: float = Field(ge=0.0, le=1.0)
+
+
+class KRReport(BaseModel):
+    index: int
+    text: str
+    score: int = Field(ge=0, le=100)
+    parsed: ParsedKR
+    findings: list[Finding]
+    kind: Literal["leading", "lagging"] | None = None
+    progress: Progress | None = None
+
+
+class ObjectiveReport(BaseModel):
+    index: int
+    title: str
+    score: int = Field(ge=0, le=100)
+    findings: list[Finding]
+    key_results: list[KRReport]
+    progress: float | None = None
+    progress_reading: str | None = None
+
+
+class Report(BaseModel):
+    """The review of a whole set (RUBRIC.md "Report")."""
+
+    score: int = Field(ge=0, le=100)
+    findings: list[Finding]
+    objectives: list[ObjectiveReport]
+    rubric_version: str | None = None
+    profile: str | None = None
+    progress: float | None = None
+
+    def all_findings(self) -> list[tuple[str, Finding]]:
+        """Every finding with a location path such as `objectives[0].key_results[2]`."""
+        out: list[tuple[str, Finding]] = [("set", f) for f in self.findings]
+        for o in self.objectives:
+            out += [(f"objectives[{o.index}]", f) for f in o.findings]
+            for k in o.key_results:
+                out += [(f"objectives[{o.index}].key_results[{k.index}]", f) for f in k.findings]
+        return out
