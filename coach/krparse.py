@@ -1,0 +1,347 @@
+"""Key-result text -> metric, baseline, target, unit, direction, comparator (deterministic, no network)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from coach.models import ParsedKR
+from coach import lexicon as lx
+
+_NUM = re.compile(
+    r"(?:(?P<cur>[$€£])\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<mult>\s?(?:k|K|m|M|bn|BN|b|B|mm|MM)\b|\s(?:thousand|million|billion)\b)?"
+    r"(?P<pct>\s?%)?(?P<x>x\b)?(?P<plus>\+)?"
+)
+_MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
+_CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP"}
+_CURRENCY_WORDS = {"usd": "USD", "dollars": "USD", "eur": "EUR", "euros": "EUR", "gbp": "GBP", "pounds": "GBP"}
+_TIME_UNITS = {
+    "ms": ("ms", 0.001), "millisecond": ("ms", 0.001), "milliseconds": ("ms", 0.001),
+    "s": ("seconds", 1), "sec": ("seconds", 1), "secs": ("seconds", 1), "second": ("seconds", 1),
+    "seconds": ("seconds", 1), "min": ("minutes", 60), "mins": ("minutes", 60), "minute": ("minutes", 60),
+    "minutes": ("minutes", 60), "h": ("hours", 3600), "hr": ("hours", 3600), "hrs": ("hours", 3600),
+    "hour": ("hours", 3600), "hours": ("hours", 3600), "day": ("days", 86400), "days": ("days", 86400),
+    "week": ("weeks", 604800), "weeks": ("weeks", 604800), "month": ("months", 2629800),
+    "months": ("months", 2629800), "year": ("years", 31557600), "years": ("years", 31557600),
+}
+_OTHER_UNITS = {"points": "points", "point": "points", "pts": "points", "pp": "points", "bps": "bps"}
+_CMP_BEFORE = [
+    (re.compile(r"(?:more than|greater than|higher than|over|above|exceeding|in excess of|>)\s*$"), ">"),
+    (re.compile(r"(?:at least|no less than|no fewer than|a minimum of|minimum of|≥|>=)\s*$"), ">="),
+    (re.compile(r"(?:less than|fewer than|lower than|under|below|<)\s*$"), "<"),
+    (re.compile(r"(?:at most|no more than|a maximum of|maximum of|≤|<=)\s*$"), "<="),
+]
+_CMP_AFTER = [
+    (re.compile(r"^\s*(?:or (?:more|higher|above|better|greater))\b"), ">="),
+    (re.compile(r"^\s*(?:or (?:less|lower|fewer|below|under))\b"), "<="),
+]
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+
+
+@dataclass
+class Num:
+    """A number found in the text, with its span and what is attached to it."""
+
+    value: float
+    start: int
+    end: int
+    unit: str | None = None
+    scale: float = 1.0  # seconds per unit for time units, to convert baselines
+    comparator: str | None = None
+    plus: bool = False
+    weak: bool = False  # a time window or frequency ("every 3 weeks"), used only if nothing else
+    tags: set[str] = field(default_factory=set)
+
+
+def _unit_after(text: str, end: int) -> tuple[str | None, float, int]:
+    m = re.match(r"\s?([A-Za-z]+)", text[end:])
+    if not m:
+        return None, 1.0, end
+    word = m.group(1).lower()
+    if word in _TIME_UNITS:
+        unit, scale = _TIME_UNITS[word]
+        return unit, scale, end + m.end()
+    if word in _OTHER_UNITS:
+        return _OTHER_UNITS[word], 1.0, end + m.end()
+    if word in _CURRENCY_WORDS:
+        return _CURRENCY_WORDS[word], 1.0, end + m.end()
+    return None, 1.0, end
+
+
+def _excluded(text: str, m: re.Match[str]) -> bool:
+    """Numbers that are labels, not quantities: day-1, 90-day, P1, Q3, v2.0, 2nd, years, version numbers."""
+    s, e = m.start(), m.end()
+    before = text[:s]
+    if s > 0 and (text[s - 1].isalpha() or text[s - 1] in "-_/#"):
+        return True
+    after = text[e:e + 3]
+    if after[:1] == "-" and after[1:2].isalpha():
+        return True
+    if re.match(r"(?:st|nd|rd|th)\b", text[e:]):
+        return True
+    if re.search(r"\b(?:version|release|v|phase|step|tier|level|series|fortune|p|sev|priority)\s*$", before, re.I):
+        return True
+    raw = m.group("num")
+    if not m.group("cur") and not m.group("pct") and not m.group("mult") and re.fullmatch(r"(19|20)\d\d", raw):
+        return True
+    return False
+
+
+def find_numbers(text: str) -> list[Num]:
+    """All quantity numbers in the text, in order, with units and comparators."""
+    out: list[Num] = []
+    for m in _NUM.finditer(text):
+        if _excluded(text, m):
+            continue
+        value = float(m.group("num").replace(",", ""))
+        mult = (m.group("mult") or "").strip().lower()
+        if mult:
+            value *= _MULT[mult]
+        unit: str | None = None
+        scale = 1.0
+        end = m.end()
+        if m.group("cur"):
+            unit = _CURRENCY[m.group("cur")]
+        elif m.group("pct"):
+            unit = "%"
+        elif m.group("x"):
+            unit = "x"
+        else:
+            unit, scale, end = _unit_after(text, m.end())
+        num = Num(value=value, start=m.start(), end=end, unit=unit, scale=scale, plus=bool(m.group("plus")))
+        before = text[: m.start()].lower()
+        for pat, cmp_ in _CMP_BEFORE:
+            if pat.search(before.rstrip("±~ ")):
+                num.comparator = cmp_
+                break
+        if num.plus:
+            num.comparator = ">="
+        for pat, cmp_ in _CMP_AFTER:
+            if pat.match(text[end:].lower()):
+                num.comparator = cmp_
+        if re.search(r"\b(?:every|each|per|within|in|over|after|during|for)\s+(?:the\s+)?(?:first\s+|next\s+|last\s+)?$",
+                     before) and unit in {"days", "weeks", "months", "years", "hours", "minutes", None} and (
+            unit is not None or re.match(r"\s?(?:quarters?|sessions?)\b", text[end:].lower())
+        ):
+            num.weak = True
+        if re.search(r"\bevery\s+$", before):
+            num.weak = True
+        out.append(num)
+    return out
+
+
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100,
+    "a dozen": 12, "dozen": 12, "double": 2, "triple": 3,
+}
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _first_verb(words: list[str]) -> tuple[str | None, int]:
+    """The leading verb (skipping an owner/subject of up to three words such as 'Partners' or 'My team')."""
+    for i, w in enumerate(words[:4]):
+        if w in lx.ALL_VERBS:
+            return w, i
+    return None, -1
+
+
+def _polarity_decrease(metric: str) -> bool:
+    ws = set(_words(metric))
+    return bool(ws & lx.LOWER_IS_BETTER)
+
+
+def _from_to(text: str, nums: list[Num]) -> tuple[Num | None, Num | None, bool]:
+    """Find 'from X to Y' (also 'X -> Y'); the bool says a baseline was stated in words ('from weekly to 5')."""
+    low = text.lower()
+    for i, a in enumerate(nums):
+        pre = low[max(0, a.start - 12): a.start]
+        if not re.search(r"\bfrom\s+(?:about\s+|around\s+|roughly\s+|~|±)?$", pre):
+            continue
+        for b in nums[i + 1: i + 2]:
+            mid = low[a.end: b.start]
+            if re.fullmatch(
+                r"\s*(?:[a-z\-]+\s+){0,3}?(?:to|down to|up to|->|→|–|-)\s*(?:±|~)?\s*"
+                r"(?:more than |less than |under |over |below |above |at least |at most |just |about )?",
+                mid,
+            ):
+                return a, b, False
+    m = re.search(r"\bfrom\s+([a-z][a-z\-]*(?:\s[a-z\-]+)?)\s+to\s+", low)
+    if m and m.group(1) not in {"the", "a", "an"}:
+        after_to = m.end()
+        for b in nums:
+            if 0 <= b.start - after_to <= 20:
+                return None, b, True
+    for i, a in enumerate(nums[:-1]):
+        b = nums[i + 1]
+        if re.fullmatch(r"\s*(?:->|→)\s*", low[a.end: b.start]):
+            return a, b, False
+    return None, None, False
+
+
+def _convert(base: Num, target: Num) -> tuple[float, str | None]:
+    """Express the baseline in the target's unit (3 hours -> 180 when the target is in minutes)."""
+    if base.unit and target.unit and base.unit != target.unit and base.scale != 1.0 and target.scale != 1.0:
+        return base.value * base.scale / target.scale, target.unit
+    return base.value, target.unit or base.unit
+
+
+@dataclass
+class Analysis:
+    """Everything the rubric needs from one key result, beyond the public ParsedKR."""
+
+    parsed: ParsedKR
+    verb: str | None
+    verb_index: int
+    words: list[str]
+    has_number: bool
+    baseline_stated: bool
+    relative: bool
+    to_level: bool
+    target_span: tuple[int, int] | None
+
+
+def analyse(text: str) -> Analysis:
+    """Parse a key result and keep the intermediate facts the rubric checks use."""
+    norm = text.replace("\u2212", "-").replace("\u00a0", " ")
+    words = _words(norm)
+    nums = find_numbers(norm)
+    strong = [n for n in nums if not n.weak]
+    verb, vi = _first_verb(words)
+    if verb in lx.MAINTAIN_HELPERS and vi + 1 < len(words):
+        # "Keep sending 400 emails": the activity is the gerund; direction is maintain.
+        pass
+    baseline = target = None
+    baseline_stated = relative = to_level = False
+    base_n, targ_n, textual = _from_to(norm, strong or nums)
+    if targ_n is not None:
+        target = targ_n
+        baseline_stated = True
+        if base_n is not None:
+            baseline = base_n
+    low = norm.lower()
+    if target is None and not _single_deliverable(low, verb):
+        for n in strong:
+            pre = low[max(0, n.start - 30): n.start]
+            if re.search(r"\bto\s+(?:(?:more than|less than|under|over|below|above|at least|at most|just)\s+)?(?:±|~)?$", pre):
+                target, to_level = n, True
+                break
+        if target is None:
+            for n in strong:
+                pre = low[max(0, n.start - 12): n.start]
+                if re.search(r"\bby\s+(?:(?:more than|at least|over)\s+)?$", pre) or (n.unit == "x" and not baseline_stated):
+                    target, relative = n, True
+                    break
+        if target is None and strong:
+            target = strong[0]
+        if target is None and nums:
+            target = nums[0]
+        if target is None:
+            for w, v in _NUMBER_WORDS.items():
+                m = re.search(rf"\b{w}\b", low)
+                if m and w not in {"double", "triple"}:
+                    target = Num(value=float(v), start=m.start(), end=m.end())
+                    break
+            for w in ("double", "triple"):
+                if re.search(rf"\b{w}\b", low) and target is None:
+                    target = Num(value=float(_NUMBER_WORDS[w]), start=0, end=0, unit="x")
+                    relative = True
+    parsed = ParsedKR()
+    if target is not None:
+        parsed.target = _clean(target.value)
+        parsed.unit = target.unit
+        parsed.comparator = target.comparator  # type: ignore[assignment]
+        if baseline is not None:
+            b, unit = _convert(baseline, target)
+            parsed.baseline = _clean(b)
+            parsed.unit = unit
+    parsed.metric = extract_metric(norm, nums) or None
+    parsed.direction = _direction(low, words, verb, parsed)  # type: ignore[assignment]
+    return Analysis(
+        parsed=parsed, verb=verb, verb_index=vi, words=words, has_number=bool(nums) or target is not None,
+        baseline_stated=baseline_stated or textual, relative=relative, to_level=to_level,
+        target_span=(target.start, target.end) if target is not None and target.end > target.start else None,
+    )
+
+
+def _single_deliverable(low: str, verb: str | None) -> bool:
+    """'Create an enterprise pricing model for 500+ seats': one thing to build; its numbers are attributes."""
+    if verb not in lx.DELIVERABLE_VERBS:
+        return False
+    m = re.search(rf"\b{verb}\s+(?:out\s+|up\s+)?(a|an|the)\s+((?:\S+\s+){{0,2}})", low)
+    if not m:
+        return False
+    return m.group(1) in ("a", "an") or not re.search(r"\d", m.group(2))
+
+
+def _clean(v: float) -> float | int:
+    return int(v) if float(v).is_integer() else round(v, 6)
+
+
+def _direction(low: str, words: list[str], verb: str | None, p: ParsedKR) -> str | None:
+    if verb in lx.MAINTAIN_VERBS or re.search(r"\b(?:stay|remain)\s+(?:above|below|under|over|at)\b", low) or (
+        verb == "hold" and re.search(r"\bhold\b.*\b(?:at|above|below|under|steady|flat)\b", low)
+    ):
+        return "maintain" if p.target is not None or True else None
+    if p.target is None:
+        if verb in lx.DECREASE_VERBS:
+            return "decrease"
+        if verb in lx.INCREASE_VERBS and verb not in lx.DELIVERABLE_VERBS:
+            return "increase"
+        return None
+    if p.baseline is not None and p.baseline != p.target:
+        return "increase" if p.target > p.baseline else "decrease"
+    if verb in lx.DECREASE_VERBS or any(w in lx.DECREASE_VERBS for w in words[:2]):
+        return "decrease"
+    if verb in lx.AMBIGUOUS_VERBS:
+        return "decrease" if _polarity_decrease(p.metric or "") else "increase"
+    if p.comparator in ("<", "<=") and verb not in lx.INCREASE_VERBS:
+        return "decrease"
+    return "increase"
+
+
+_METRIC_DROP = re.compile(
+    r"\b(?:from|to|by|of|at|on|in|for|within|over|under|below|above|more than|less than|at least|at most|"
+    r"or more|or higher|or less|or lower|up to|down to)\s*$"
+)
+_TRAILERS = re.compile(
+    r"\s*\b(?:(?:per|each|every|a|this|next|by the end of|by end of|in|within|during|before|by)\s+"
+    r"(?:the\s+)?(?:week|month|quarter|year|day|sprint|half|q[1-4]|h[12]|period|fiscal year)\b.*|on average\b.*|"
+    r"by (?:the )?end of .*|by (?:q[1-4]|h[12]|\d{4}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec).*)$",
+    re.I,
+)
+
+
+def extract_metric(text: str, nums: list[Num] | None = None) -> str:
+    """A short noun phrase naming what is measured: verb, numbers and time qualifiers removed."""
+    nums = find_numbers(text) if nums is None else nums
+    s = text
+    for n in sorted(nums, key=lambda n: n.start, reverse=True):
+        s = s[: n.start] + " \x00 " + s[n.end:]
+    s = re.sub(r"\bfrom\s+[A-Za-z]+\s+to\b", " \x00 ", s)
+    parts = [p.strip(" ,.;:±~") for p in s.split("\x00")]
+    cleaned: list[str] = []
+    for p in parts:
+        p = _METRIC_DROP.sub("", p).strip(" ,.;:±~")
+        p = re.sub(r"^(?:of|to|in|from|by|or more|or higher|\+)\s+", "", p, flags=re.I).strip()
+        if p:
+            cleaned.append(p)
+    if not cleaned:
+        return ""
+    # The metric is the longest fragment once the leading verb is removed.
+    best = max(cleaned, key=len)
+    ws = best.split()
+    while ws and (ws[0].lower() in lx.ALL_VERBS or ws[0].lower() in lx.FILLER_WORDS):
+        ws = ws[1:]
+    best = _TRAILERS.sub("", " ".join(ws)).strip(" ,.;:")
+    best = re.sub(r"^(?:the|our|my|a|an|all|of)\s+", "", best, flags=re.I)
+    return best[:120]
+
+
+def parse_kr(text: str) -> ParsedKR:
+    """Parse one key result (see RUBRIC.md "Parsed key result")."""
+    return analyse(text).parsed
