@@ -305,8 +305,9 @@ def _direction(low: str, words: list[str], verb: str | None, p: ParsedKR) -> str
 
 
 _METRIC_DROP = re.compile(
-    r"\b(?:from|to|by|of|at|on|in|for|within|over|under|below|above|more than|less than|at least|at most|"
-    r"or more|or higher|or less|or lower|up to|down to)\s*$"
+    r"(?:^|\s)(?:from|to|by|of|at|on|in|for|within|over|under|below|above|more than|less than|at least|at most|"
+    r"or more|or higher|or less|or lower|up to|down to|every|each|per|just|about|around)\s*$",
+    re.I,
 )
 _TRAILERS = re.compile(
     r"\s*\b(?:(?:per|each|every|a|this|next|by the end of|by end of|in|within|during|before|by)\s+"
@@ -322,24 +323,33 @@ def extract_metric(text: str, nums: list[Num] | None = None) -> str:
     s = text
     for n in sorted(nums, key=lambda n: n.start, reverse=True):
         s = s[: n.start] + " \x00 " + s[n.end:]
-    s = re.sub(r"\bfrom\s+[A-Za-z]+\s+to\b", " \x00 ", s)
-    parts = [p.strip(" ,.;:±~") for p in s.split("\x00")]
-    cleaned: list[str] = []
-    for p in parts:
-        p = _METRIC_DROP.sub("", p).strip(" ,.;:±~")
-        p = re.sub(r"^(?:of|to|in|from|by|or more|or higher|\+)\s+", "", p, flags=re.I).strip()
-        if p:
-            cleaned.append(p)
+    s = re.sub(r"\bfrom\s+[A-Za-z]+\s+to\s+(?=\x00)", " \x00 ", s)
+    cleaned = [c for c in (_clean_fragment(p) for p in s.split("\x00")) if c]
     if not cleaned:
         return ""
-    # The metric is the longest fragment once the leading verb is removed.
-    best = max(cleaned, key=len)
-    ws = best.split()
-    while ws and (ws[0].lower() in lx.ALL_VERBS or ws[0].lower() in lx.FILLER_WORDS):
-        ws = ws[1:]
-    best = _TRAILERS.sub("", " ".join(ws)).strip(" ,.;:")
-    best = re.sub(r"^(?:the|our|my|a|an|all|of)\s+", "", best, flags=re.I)
+    # The words before the first number usually name the metric ("Cut mean time to recovery from ...");
+    # when that is a single word, the longest fragment is the better guess.
+    best = cleaned[0] if len(cleaned[0].split()) >= 2 else max(cleaned, key=len)
     return best[:120]
+
+
+def _clean_fragment(p: str) -> str:
+    p = _TRAILERS.sub("", " " + p).strip(" ,.;:±~<>=≤≥")
+    prev = None
+    while prev != p:
+        prev = p
+        p = _METRIC_DROP.sub("", p).strip(" ,.;:±~<>=≤≥")
+        p = re.sub(r"^(?:of|to|in|from|by|or more|or higher|\+)\s+", "", p, flags=re.I).strip()
+    ws = p.split()
+    for i, w in enumerate(ws[:3]):  # drop a leading verb, and a subject before it ("Partners close ...")
+        if w.lower() in lx.ALL_VERBS:
+            helper = w.lower() in lx.MAINTAIN_HELPERS and i + 1 < len(ws) and ws[i + 1].lower().endswith("ing")
+            ws = ws[i + (2 if helper else 1):]
+            break
+    while ws and ws[0].lower() in lx.FILLER_WORDS:
+        ws = ws[1:]
+    out = _TRAILERS.sub("", " ".join(ws)).strip(" ,.;:")
+    return re.sub(r"^(?:the|our|my|a|an|all|of)\s+", "", out, flags=re.I)
 
 
 def parse_kr(text: str) -> ParsedKR:

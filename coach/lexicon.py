@@ -32,4 +32,4 @@ LOWER_IS_BETTER = frozenset(
     "tickets backlog overrun latency cycle outstanding days hours minutes escalations complaints bugs "
     "downtime waste delay delays lag".split()
 )
-FILLER_WORDS = frozenset("our my the a an all of average on more than at least".split())
+FILLER_WORDS = frozenset("our my the a an all of on more than at least".split())

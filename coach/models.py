@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 Severity = Literal["error", "warning", "info"]
 Direction = Literal["increase", "decrease", "maintain"]
@@ -85,6 +85,16 @@ class OKRSet(BaseModel):
     role: str | None = Field(default=None, max_length=200)
     focus_area: str | None = Field(default=None, max_length=MAX_TEXT)
     objectives: list[Objective] = Field(default_factory=list, max_length=MAX_OBJECTIVES)
+    # Where each item came from ("objectives[0].key_results[1]" -> line), for SARIF and error messages.
+    _source: str = PrivateAttr(default="<input>")
+    _lines: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    def line_of(self, path: str) -> int | None:
+        return self._lines.get(path)
+
+    @property
+    def source(self) -> str:
+        return self._source
 
     @field_validator("period", "team", "owner", "role", mode="before")
     @classmethod

@@ -1,9 +1,104 @@
-"""`okr-coach review` and `okr-coach eval` (filled in by the core rubric work)."""
+"""`okr-coach review FILE` and `okr-coach eval FILE.jsonl`."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+
+from coach.errors import InputError
+from coach.io import FORMATS, load_path, loads
+from coach.models import OKRSet
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # noqa: ARG001
-    return None
+def _read_input(path: str, fmt: str) -> OKRSet:
+    if path == "-":
+        return loads(sys.stdin.read(), fmt, source="<stdin>")
+    return load_path(path, fmt)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from coach.formats import render_markdown, render_sarif, render_text
+    from coach.rubric import review
+
+    okrs = _read_input(args.file, args.input_format)
+    report = review(okrs, profile=args.profile)
+    coach_data = None
+    if args.coach:
+        from coach.cli.llm import add_coach_commentary  # the LLM layer is optional and loaded only here
+
+        coach_data = add_coach_commentary(report, okrs)
+    if args.format == "json":
+        out = report.model_dump(mode="json")
+        if coach_data is not None:
+            out["coach"] = coach_data
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+    elif args.format == "sarif":
+        print(json.dumps(render_sarif(report, okrs), indent=2, ensure_ascii=False))
+    elif args.format == "markdown":
+        print(render_markdown(report), end="")
+    else:
+        color = not args.no_color and sys.stdout.isatty()
+        print(render_text(report, color=color), end="")
+        if coach_data is not None:
+            from coach.cli.llm import render_coach_text
+
+            print(render_coach_text(coach_data), end="")
+    if args.fail_under is not None and report.score < args.fail_under:
+        print(f"score {report.score} is under --fail-under {args.fail_under}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from coach.evaluation import evaluate, read_items
+
+    path = Path(args.file)
+    if not path.exists():
+        raise InputError("file not found", location=str(path))
+    result = evaluate(read_items(path), rules=args.rules or None, profile=args.profile)
+    if args.format == "json":
+        print(result.model_dump_json(indent=2))
+        return 0
+    con = Console(highlight=False, no_color=not sys.stdout.isatty())
+    table = Table(title=f"{result.items} labelled objectives from {path.name}")
+    for col in ("rule", "support", "tp", "fp", "fn", "precision", "recall", "F1"):
+        table.add_column(col, justify="left" if col == "rule" else "right")
+    for r in result.rules:
+        table.add_row(r.rule, str(r.support), str(r.tp), str(r.fp), str(r.fn), f"{r.precision:.2f}", f"{r.recall:.2f}",
+                      f"{r.f1:.2f}")
+    con.print(table)
+    con.print(f"parse exact-match: {result.parse_exact}/{result.parse_total} = {result.parse_exact_match:.3f}")
+    con.print("parse field accuracy: " + ", ".join(f"{k} {v:.2f}" for k, v in result.parse_field_accuracy.items()))
+    if args.verbose:
+        for m in result.misses:
+            con.print(m)
+        for pm in result.parse_misses:
+            con.print(f"parse miss: {pm.text!r} expected {pm.expected} got {pm.got.model_dump()}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("review", help="score an OKR file against the rubric",
+                       description="Score an OKR set (YAML, JSON, Markdown or CSV; '-' reads stdin).")
+    p.add_argument("file", help="path to the OKR file, or - for stdin")
+    p.add_argument("--format", choices=["text", "json", "markdown", "sarif"], default="text")
+    p.add_argument("--input-format", choices=["auto", *FORMATS], default="auto")
+    p.add_argument("--profile", default=None, help="rubric profile name (default, focused, lenient) or a YAML path")
+    p.add_argument("--fail-under", type=int, default=None, metavar="N", help="exit 1 when the set score is below N")
+    p.add_argument("--coach", action="store_true", help="add LLM commentary and rewrites (rubric decides)")
+    p.add_argument("--no-color", action="store_true")
+    p.set_defaults(func=cmd_review)
+
+    e = sub.add_parser("eval", help="measure the rubric against a labelled JSONL file",
+                       description="Per-rule precision/recall/F1 and parse exact-match on labelled data.")
+    e.add_argument("file")
+    e.add_argument("--rules", nargs="*", help="rule ids to score (default: every id found in the labels)")
+    e.add_argument("--profile", default=None)
+    e.add_argument("--format", choices=["text", "json"], default="text")
+    e.add_argument("--verbose", "-v", action="store_true", help="list every miss")
+    e.set_defaults(func=cmd_eval)

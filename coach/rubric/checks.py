@@ -312,14 +312,18 @@ def duplicate_metric(t: Target, p: dict[str, Any]) -> list[Hit]:
     """Two key results of the set measure the same thing."""
     stop = {w.lower() for w in p.get("stopwords", [])} | lx.ALL_VERBS
     threshold = float(p.get("min_similarity", 0.8))
-    seen: list[tuple[int, int, frozenset[str], str]] = []
+    seen: list[tuple[str | None, frozenset[str], str]] = []
     hits: list[Hit] = []
     for oi, obj in enumerate(t.okrs.objectives):
         for ki, kr in enumerate(obj.key_results):
-            toks = _metric_tokens(t.analyses[oi][ki], kr.text, stop)
+            a = t.analyses[oi][ki]
+            toks = _metric_tokens(a, kr.text, stop)
             if not toks:
                 continue
-            for (poi, pki, ptoks, ptext) in seen:
+            unit = a.parsed.unit
+            for (punit, ptoks, ptext) in seen:
+                if unit and punit and unit != punit:
+                    continue  # "$1M of leads" and "60% of leads" measure different things
                 sim = len(toks & ptoks) / len(toks | ptoks)
                 if sim >= threshold:
                     hits.append(Hit(
@@ -328,7 +332,7 @@ def duplicate_metric(t: Target, p: dict[str, Any]) -> list[Hit]:
                         objective=oi, key_result=ki,
                     ))
                     break
-            seen.append((oi, ki, toks, kr.text))
+            seen.append((unit, toks, kr.text))
     return hits
 
 
