@@ -113,8 +113,8 @@ class ParsedKR(BaseModel):
     """What the key-result parser read from the text (null where absent)."""
 
     metric: str | None = None
-    baseline: float | None = None
-    target: float | None = None
+    baseline: int | float | None = None
+    target: int | float | None = None
     unit: str | None = None
     direction: Direction | None = None
     comparator: Comparator | None = None
