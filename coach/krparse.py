@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 
 from coach.models import ParsedKR
 from coach import lexicon as lx
@@ -26,20 +27,26 @@ _TIME_UNITS = {
     "months": ("months", 2629800), "year": ("years", 31557600), "years": ("years", 31557600),
 }
 _OTHER_UNITS = {"points": "points", "point": "points", "pts": "points", "pp": "points", "bps": "bps"}
-_CMP_BEFORE = [
-    (re.compile(r"(?:more than|greater than|higher than|over|above|exceeding|in excess of|>)\s*$"), ">"),
-    (re.compile(r"(?:at least|no less than|no fewer than|a minimum of|minimum of|≥|>=)\s*$"), ">="),
-    (re.compile(r"(?:less than|fewer than|lower than|under|below|<)\s*$"), "<"),
-    (re.compile(r"(?:at most|no more than|a maximum of|maximum of|≤|<=)\s*$"), "<="),
-]
-_CMP_AFTER = [
-    (re.compile(r"^\s*(?:or (?:more|higher|above|better|greater))\b"), ">="),
-    (re.compile(r"^\s*(?:or (?:less|lower|fewer|below|under))\b"), "<="),
-]
+_CMP_BEFORE = re.compile(
+    r"(?:(?P<gt>more than|greater than|higher than|over|above|exceeding|in excess of|>)"
+    r"|(?P<ge>at least|no less than|no fewer than|a minimum of|minimum of|≥|>=)"
+    r"|(?P<lt>less than|fewer than|lower than|under|below|<)"
+    r"|(?P<le>at most|no more than|a maximum of|maximum of|≤|<=))\s*$"
+)
+_CMP_NAMES = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+_CMP_AFTER = re.compile(r"\s*or (?:(?P<ge>more|higher|above|better|greater)|(?P<le>less|lower|fewer|below|under))\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
+_LABEL_BEFORE = re.compile(r"\b(?:version|release|v|phase|step|tier|level|series|fortune|p|sev|priority)\s*$", re.I)
+_YEAR = re.compile(r"(19|20)\d\d")
+_WEAK_BEFORE = re.compile(
+    r"\b(?:every|each|per|within|in|over|after|during|for)\s+(?:the\s+)?(?:first\s+|next\s+|last\s+)?$")
+_EVERY_BEFORE = re.compile(r"\bevery\s+$")
+_WEAK_AFTER = re.compile(r"\s?(?:quarters?|sessions?)\b")
+_UNIT_AFTER = re.compile(r"\s?([A-Za-z]+)")
 
 
-@dataclass
+@dataclass(slots=True)
 class Num:
     """A number found in the text, with its span and what is attached to it."""
 
@@ -51,39 +58,38 @@ class Num:
     comparator: str | None = None
     plus: bool = False
     weak: bool = False  # a time window or frequency ("every 3 weeks"), used only if nothing else
-    tags: set[str] = field(default_factory=set)
 
 
 def _unit_after(text: str, end: int) -> tuple[str | None, float, int]:
-    m = re.match(r"\s?([A-Za-z]+)", text[end:])
+    m = _UNIT_AFTER.match(text, end)
     if not m:
         return None, 1.0, end
     word = m.group(1).lower()
     if word in _TIME_UNITS:
         unit, scale = _TIME_UNITS[word]
-        return unit, scale, end + m.end()
+        return unit, scale, m.end()
     if word in _OTHER_UNITS:
-        return _OTHER_UNITS[word], 1.0, end + m.end()
+        return _OTHER_UNITS[word], 1.0, m.end()
     if word in _CURRENCY_WORDS:
-        return _CURRENCY_WORDS[word], 1.0, end + m.end()
+        return _CURRENCY_WORDS[word], 1.0, m.end()
     return None, 1.0, end
 
 
 def _excluded(text: str, m: re.Match[str]) -> bool:
     """Numbers that are labels, not quantities: day-1, 90-day, P1, Q3, v2.0, 2nd, years, version numbers."""
     s, e = m.start(), m.end()
-    before = text[:s]
+    before = text[max(0, s - 24):s]
     if s > 0 and (text[s - 1].isalpha() or text[s - 1] in "-_/#"):
         return True
     after = text[e:e + 3]
     if after[:1] == "-" and after[1:2].isalpha():
         return True
-    if re.match(r"(?:st|nd|rd|th)\b", text[e:]):
+    if _ORDINAL.match(text, e):
         return True
-    if re.search(r"\b(?:version|release|v|phase|step|tier|level|series|fortune|p|sev|priority)\s*$", before, re.I):
+    if _LABEL_BEFORE.search(before):
         return True
     raw = m.group("num")
-    if not m.group("cur") and not m.group("pct") and not m.group("mult") and re.fullmatch(r"(19|20)\d\d", raw):
+    if not m.group("cur") and not m.group("pct") and not m.group("mult") and _YEAR.fullmatch(raw):
         return True
     return False
 
@@ -110,32 +116,51 @@ def find_numbers(text: str) -> list[Num]:
         else:
             unit, scale, end = _unit_after(text, m.end())
         num = Num(value=value, start=m.start(), end=end, unit=unit, scale=scale, plus=bool(m.group("plus")))
-        before = text[: m.start()].lower()
-        for pat, cmp_ in _CMP_BEFORE:
-            if pat.search(before.rstrip("±~ ")):
-                num.comparator = cmp_
-                break
+        before = text[max(0, m.start() - 40): m.start()].lower()
+        c = _CMP_BEFORE.search(before.rstrip("±~ "))
+        if c:
+            num.comparator = _CMP_NAMES[c.lastgroup or ""]
         if num.plus:
             num.comparator = ">="
-        for pat, cmp_ in _CMP_AFTER:
-            if pat.match(text[end:].lower()):
-                num.comparator = cmp_
-        if re.search(r"\b(?:every|each|per|within|in|over|after|during|for)\s+(?:the\s+)?(?:first\s+|next\s+|last\s+)?$",
-                     before) and unit in {"days", "weeks", "months", "years", "hours", "minutes", None} and (
-            unit is not None or re.match(r"\s?(?:quarters?|sessions?)\b", text[end:].lower())
+        after = text[end:end + 16].lower()
+        if "or " in after:
+            c = _CMP_AFTER.match(after)
+            if c:
+                num.comparator = _CMP_NAMES[c.lastgroup or ""]
+        if (unit is not None or " " in after) and _WEAK_BEFORE.search(before) and unit in {"days", "weeks", "months", "years", "hours", "minutes", None} and (
+            unit is not None or _WEAK_AFTER.match(after)
         ):
             num.weak = True
-        if re.search(r"\bevery\s+$", before):
+        if "every" in before and _EVERY_BEFORE.search(before):
             num.weak = True
         out.append(num)
     return out
 
+
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:about\s+|around\s+|roughly\s+|~|±)?$")
+_FROM_TO_MID = re.compile(
+    r"\s*(?:[a-z\-]+\s+){0,3}?(?:to|down to|up to|->|→|–|-)\s*(?:±|~)?\s*"
+    r"(?:more than |less than |under |over |below |above |at least |at most |just |about )?"
+)
+_FROM_WORD_TO = re.compile(r"\bfrom\s+([a-z][a-z\-]*(?:\s[a-z\-]+)?)\s+to\s+")
+_ARROW = re.compile(r"\s*(?:->|→)\s*")
+_TO_BEFORE = re.compile(
+    r"\bto\s+(?:(?:more than|less than|under|over|below|above|at least|at most|just)\s+)?(?:±|~)?$")
+_BY_BEFORE = re.compile(r"\bby\s+(?:(?:more than|at least|over)\s+)?$")
+_STAY = re.compile(r"\b(?:stay|remain)\s+(?:above|below|under|over|at)\b")
+_HOLD_AT = re.compile(r"\bhold\b.*\b(?:at|above|below|under|steady|flat)\b")
+_FROM_WORD_NUM = re.compile(r"\bfrom\s+[A-Za-z]+\s+to\s+(?=\x00)")
+_LEAD_PREP = re.compile(r"^(?:of|to|in|from|by|or more|or higher|\+)\s+", re.I)
+_LEAD_DET = re.compile(r"^(?:the|our|my|a|an|all|of)\s+", re.I)
 
 _NUMBER_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100,
     "a dozen": 12, "dozen": 12, "double": 2, "triple": 3,
 }
+
+
+_NUMBER_WORD_RE = re.compile(r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b")
 
 
 def _words(text: str) -> list[str]:
@@ -160,17 +185,13 @@ def _from_to(text: str, nums: list[Num]) -> tuple[Num | None, Num | None, bool]:
     low = text.lower()
     for i, a in enumerate(nums):
         pre = low[max(0, a.start - 12): a.start]
-        if not re.search(r"\bfrom\s+(?:about\s+|around\s+|roughly\s+|~|±)?$", pre):
+        if not _FROM_BEFORE.search(pre):
             continue
         for b in nums[i + 1: i + 2]:
             mid = low[a.end: b.start]
-            if re.fullmatch(
-                r"\s*(?:[a-z\-]+\s+){0,3}?(?:to|down to|up to|->|→|–|-)\s*(?:±|~)?\s*"
-                r"(?:more than |less than |under |over |below |above |at least |at most |just |about )?",
-                mid,
-            ):
+            if _FROM_TO_MID.fullmatch(low, a.end, b.start):
                 return a, b, False
-    m = re.search(r"\bfrom\s+([a-z][a-z\-]*(?:\s[a-z\-]+)?)\s+to\s+", low)
+    m = _FROM_WORD_TO.search(low) if "from" in low else None
     if m and m.group(1) not in {"the", "a", "an"}:
         after_to = m.end()
         for b in nums:
@@ -178,7 +199,7 @@ def _from_to(text: str, nums: list[Num]) -> tuple[Num | None, Num | None, bool]:
                 return None, b, True
     for i, a in enumerate(nums[:-1]):
         b = nums[i + 1]
-        if re.fullmatch(r"\s*(?:->|→)\s*", low[a.end: b.start]):
+        if _ARROW.fullmatch(low, a.end, b.start):
             return a, b, False
     return None, None, False
 
@@ -203,6 +224,8 @@ class Analysis:
     relative: bool
     to_level: bool
     target_span: tuple[int, int] | None
+    nums: list[Num]
+    kind: str | None = None  # leading / lagging, filled in by the rubric engine
 
 
 def analyse(text: str) -> Analysis:
@@ -227,13 +250,13 @@ def analyse(text: str) -> Analysis:
     if target is None and not _single_deliverable(low, verb):
         for n in strong:
             pre = low[max(0, n.start - 30): n.start]
-            if re.search(r"\bto\s+(?:(?:more than|less than|under|over|below|above|at least|at most|just)\s+)?(?:±|~)?$", pre):
+            if _TO_BEFORE.search(pre):
                 target, to_level = n, True
                 break
         if target is None:
             for n in strong:
                 pre = low[max(0, n.start - 12): n.start]
-                if re.search(r"\bby\s+(?:(?:more than|at least|over)\s+)?$", pre) or (n.unit == "x" and not baseline_stated):
+                if _BY_BEFORE.search(pre) or (n.unit == "x" and not baseline_stated):
                     target, relative = n, True
                     break
         if target is None and strong:
@@ -241,41 +264,43 @@ def analyse(text: str) -> Analysis:
         if target is None and nums:
             target = nums[0]
         if target is None:
-            for w, v in _NUMBER_WORDS.items():
-                m = re.search(rf"\b{w}\b", low)
-                if m and w not in {"double", "triple"}:
-                    target = Num(value=float(v), start=m.start(), end=m.end())
-                    break
-            for w in ("double", "triple"):
-                if re.search(rf"\b{w}\b", low) and target is None:
-                    target = Num(value=float(_NUMBER_WORDS[w]), start=0, end=0, unit="x")
-                    relative = True
-    parsed = ParsedKR()
+            m = _NUMBER_WORD_RE.search(low)
+            if m and m.group(0) not in ("double", "triple"):
+                target = Num(value=float(_NUMBER_WORDS[m.group(0)]), start=m.start(), end=m.end())
+            elif m:
+                target = Num(value=float(_NUMBER_WORDS[m.group(0)]), start=0, end=0, unit="x")
+                relative = True
+    fields: dict[str, object] = {"metric": None, "baseline": None, "target": None, "unit": None,
+                                 "direction": None, "comparator": None}
     if target is not None:
-        parsed.target = _clean(target.value)
-        parsed.unit = target.unit
-        parsed.comparator = target.comparator  # type: ignore[assignment]
+        fields.update(target=_clean(target.value), unit=target.unit, comparator=target.comparator)
         if baseline is not None:
             b, unit = _convert(baseline, target)
-            parsed.baseline = _clean(b)
-            parsed.unit = unit
-    parsed.metric = extract_metric(norm, nums) or None
+            fields.update(baseline=_clean(b), unit=unit)
+    fields["metric"] = extract_metric(norm, nums) or None
+    parsed = ParsedKR.model_construct(**fields)
     parsed.direction = _direction(low, words, verb, parsed)  # type: ignore[assignment]
     return Analysis(
         parsed=parsed, verb=verb, verb_index=vi, words=words, has_number=bool(nums) or target is not None,
         baseline_stated=baseline_stated or textual, relative=relative, to_level=to_level,
         target_span=(target.start, target.end) if target is not None and target.end > target.start else None,
+        nums=nums,
     )
+
+
+@lru_cache(maxsize=256)
+def _deliverable_object(verb: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{verb}\s+(?:out\s+|up\s+)?(a|an|the)\s+((?:\S+\s+){{0,2}})")
 
 
 def _single_deliverable(low: str, verb: str | None) -> bool:
     """'Create an enterprise pricing model for 500+ seats': one thing to build; its numbers are attributes."""
     if verb not in lx.DELIVERABLE_VERBS:
         return False
-    m = re.search(rf"\b{verb}\s+(?:out\s+|up\s+)?(a|an|the)\s+((?:\S+\s+){{0,2}})", low)
+    m = _deliverable_object(verb).search(low)
     if not m:
         return False
-    return m.group(1) in ("a", "an") or not re.search(r"\d", m.group(2))
+    return m.group(1) in ("a", "an") or not any(ch.isdigit() for ch in m.group(2))
 
 
 def _clean(v: float) -> float | int:
@@ -283,8 +308,8 @@ def _clean(v: float) -> float | int:
 
 
 def _direction(low: str, words: list[str], verb: str | None, p: ParsedKR) -> str | None:
-    if verb in lx.MAINTAIN_VERBS or re.search(r"\b(?:stay|remain)\s+(?:above|below|under|over|at)\b", low) or (
-        verb == "hold" and re.search(r"\bhold\b.*\b(?:at|above|below|under|steady|flat)\b", low)
+    if verb in lx.MAINTAIN_VERBS or _STAY.search(low) or (
+        verb == "hold" and _HOLD_AT.search(low)
     ):
         return "maintain" if p.target is not None or True else None
     if p.target is None:
@@ -305,8 +330,8 @@ def _direction(low: str, words: list[str], verb: str | None, p: ParsedKR) -> str
 
 
 _METRIC_DROP = re.compile(
-    r"(?:^|\s)(?:from|to|by|of|at|on|in|for|within|over|under|below|above|more than|less than|at least|at most|"
-    r"or more|or higher|or less|or lower|up to|down to|every|each|per|just|about|around)\s*$",
+    r"(?:(?:^|\s)(?:from|to|by|of|at|on|in|for|within|over|under|below|above|more than|less than|at least|at most|"
+    r"or more|or higher|or less|or lower|up to|down to|every|each|per|just|about|around)[\s<>=≤≥~±]*)+$",
     re.I,
 )
 _TRAILERS = re.compile(
@@ -323,23 +348,23 @@ def extract_metric(text: str, nums: list[Num] | None = None) -> str:
     s = text
     for n in sorted(nums, key=lambda n: n.start, reverse=True):
         s = s[: n.start] + " \x00 " + s[n.end:]
-    s = re.sub(r"\bfrom\s+[A-Za-z]+\s+to\s+(?=\x00)", " \x00 ", s)
-    cleaned = [c for c in (_clean_fragment(p) for p in s.split("\x00")) if c]
+    s = _FROM_WORD_NUM.sub(" \x00 ", s)
+    parts = s.split("\x00")
+    first = _clean_fragment(parts[0])
+    if len(first.split()) >= 2:
+        # The words before the first number usually name the metric ("Cut mean time to recovery from ...").
+        return first[:120]
+    cleaned = [c for c in (first, *(_clean_fragment(p) for p in parts[1:])) if c]
     if not cleaned:
         return ""
-    # The words before the first number usually name the metric ("Cut mean time to recovery from ...");
-    # when that is a single word, the longest fragment is the better guess.
-    best = cleaned[0] if len(cleaned[0].split()) >= 2 else max(cleaned, key=len)
+    best = max(cleaned, key=len)
     return best[:120]
 
 
 def _clean_fragment(p: str) -> str:
     p = _TRAILERS.sub("", " " + p).strip(" ,.;:±~<>=≤≥")
-    prev = None
-    while prev != p:
-        prev = p
-        p = _METRIC_DROP.sub("", p).strip(" ,.;:±~<>=≤≥")
-        p = re.sub(r"^(?:of|to|in|from|by|or more|or higher|\+)\s+", "", p, flags=re.I).strip()
+    p = _METRIC_DROP.sub("", p).strip(" ,.;:±~<>=≤≥")
+    p = _LEAD_PREP.sub("", p).strip()
     ws = p.split()
     for i, w in enumerate(ws[:3]):  # drop a leading verb, and a subject before it ("Partners close ...")
         if w.lower() in lx.ALL_VERBS:
@@ -349,7 +374,7 @@ def _clean_fragment(p: str) -> str:
     while ws and ws[0].lower() in lx.FILLER_WORDS:
         ws = ws[1:]
     out = _TRAILERS.sub("", " ".join(ws)).strip(" ,.;:")
-    return re.sub(r"^(?:the|our|my|a|an|all|of)\s+", "", out, flags=re.I)
+    return _LEAD_DET.sub("", out)
 
 
 def parse_kr(text: str) -> ParsedKR:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,32 @@ def check(name: str) -> Callable[[Check], Check]:
 
 
 _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z0-9]*\b|\b[A-Z]{2,}\d*\b")
+_TWO_CAPS = re.compile(r"[A-Z].*[A-Z]")
+_TWO_CAPS_FAST = re.compile(r"[A-Z][A-Za-z0-9]*[A-Z]")
+_PERIOD_TOKEN = re.compile(r"[QH][1-4]|FY\d{2,4}")
+_EXPLAINED_AFTER = re.compile(r"\s*\(([^)]{6,})\)")
+_LETTERS = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=256)
+def fset(items: tuple[str, ...]) -> frozenset[str]:
+    """A rule's word list as a lower-case set (params lists are tuples once compiled)."""
+    return frozenset(str(i).lower() for i in items)
+
+
+@lru_cache(maxsize=256)
+def alternation(items: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One compiled regex matching any of the words or phrases as whole words."""
+    if not items:
+        return None
+    alts = "|".join(re.escape(str(i).lower()) for i in sorted(items, key=lambda x: -len(str(x))))
+    return re.compile(rf"\b(?:{alts})\b")
+
+
+@lru_cache(maxsize=256)
+def patterns(items: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.I) for p in items)
 
 
 def words(text: str) -> list[str]:
@@ -79,8 +106,8 @@ def numbers_in_text(t: Target, p: dict[str, Any]) -> list[Hit]:
     """Numbers, amounts, percentages and number words that state a target (dates and names excepted)."""
     text = t.text
     low = text.lower()
-    time_units = set(p.get("time_units", []))
-    name_words = {w.lower() for w in p.get("name_words", [])}
+    time_units = fset(p.get("time_units", ()))
+    name_words = fset(p.get("name_words", ()))
     found: list[str] = []
     for n in find_numbers(text):
         token = text[n.start:n.end].strip()
@@ -93,12 +120,12 @@ def numbers_in_text(t: Target, p: dict[str, Any]) -> list[Hit]:
         if before and before[-1] in ("#", "no.", "number"):
             continue
         found.append(token)
-    for w in p.get("number_words", []):
-        for m in re.finditer(rf"\b{re.escape(w)}\b", low):
-            nxt = low[m.end():].split()[:1]
-            if nxt and nxt[0].strip(",.") in time_units:
-                continue
-            found.append(text[m.start():m.end()])
+    pat = alternation(p.get("number_words", ()))
+    for m in pat.finditer(low) if pat else ():
+        nxt = low[m.end():m.end() + 20].split()[:1]
+        if nxt and nxt[0].strip(",.") in time_units:
+            continue
+        found.append(text[m.start():m.end()])
     if not found:
         return []
     return [Hit(evidence=", ".join(dict.fromkeys(found)), values={"numbers": ", ".join(dict.fromkeys(found))})]
@@ -109,7 +136,7 @@ def leading_verb(t: Target, p: dict[str, Any]) -> list[Hit]:
     """The text starts with one of the listed verbs (after an optional 'We will' / 'To'), or holds a phrase."""
     text = _strip_prefix(t.text, p.get("skip_prefixes", []))
     ws = _lower_words(text)
-    verbs = {v.lower() for v in p.get("verbs", [])}
+    verbs = fset(p.get("verbs", ()))
     hits: list[Hit] = []
     if ws and ws[0] in verbs:
         first = words(text)[0]
@@ -149,18 +176,19 @@ def context_field(t: Target, p: dict[str, Any]) -> list[Hit]:
     """Neither the objective, nor the set, nor (optionally) the title provides this piece of context."""
     obj = t.objective
     assert obj is not None
-    extra = obj.model_extra or {}
-    for f in p.get("fields", []):
-        if getattr(obj, f, None) or extra.get(f):
-            return []
-    set_extra = t.okrs.model_extra or {}
-    for f in p.get("set_fields", []):
-        if getattr(t.okrs, f, None) or set_extra.get(f):
-            return []
-    for pat in p.get("patterns", []):
-        if re.search(pat, obj.title, re.I):
+    if _has_any(obj, p.get("fields", ())) or _has_any(t.okrs, p.get("set_fields", ())):
+        return []
+    for pat in patterns(p.get("patterns", ())):
+        if pat.search(obj.title):
             return []
     return [Hit(evidence=p.get("evidence", "missing"))]
+
+
+def _has_any(model: Any, names: tuple[str, ...]) -> bool:
+    """Any of these fields (declared or extra) is set on the model."""
+    data = model.__dict__
+    extra = model.__pydantic_extra__ or {}
+    return any(data.get(n) or extra.get(n) for n in names)
 
 
 @check("count_range")
@@ -184,9 +212,9 @@ def no_quantity(t: Target, p: dict[str, Any]) -> list[Hit]:
     assert a is not None
     if a.has_number or a.parsed.target is not None:
         return []
-    low = t.text.lower()
-    vague = [w for w in p.get("vague_words", []) if re.search(rf"\b{re.escape(w)}\b", low)]
-    return [Hit(evidence=vague[0] if vague else t.text, values={"vague": ", ".join(vague)})]
+    pat = alternation(p.get("vague_words", ()))
+    vague = pat.findall(t.text.lower()) if pat else []
+    return [Hit(evidence=vague[0] if vague else t.text, values={"vague": ", ".join(dict.fromkeys(vague))})]
 
 
 def _object_after(ws: list[str], i: int, skip: set[str]) -> str | None:
@@ -204,11 +232,11 @@ def activity(t: Target, p: dict[str, Any]) -> list[Hit]:
     if a.baseline_stated:
         return []  # "from X to Y" measures a change in a result, whatever the verb
     ws = a.words
-    deliver = set(p.get("deliverable_verbs", []))
-    act = set(p.get("activity_verbs", []))
-    helpers = set(p.get("helper_verbs", []))
-    determiners = set(p.get("determiners", []))
-    frequency = set(p.get("frequency_words", []))
+    deliver = fset(p.get("deliverable_verbs", ()))
+    act = fset(p.get("activity_verbs", ()))
+    helpers = fset(p.get("helper_verbs", ()))
+    determiners = fset(p.get("determiners", ()))
+    frequency = fset(p.get("frequency_words", ()))
     for i, w in enumerate(ws[: int(p.get("verb_window", 4))]):
         lemma = w
         if w in helpers and i + 1 < len(ws) and ws[i + 1].endswith("ing"):
@@ -216,15 +244,25 @@ def activity(t: Target, p: dict[str, Any]) -> list[Hit]:
         if lemma not in deliver and lemma not in act:
             continue
         nxt = _object_after(ws, i, {"out", "up", "off", "through", "all", "of"} if lemma in deliver else {"out", "up"})
-        concrete = nxt is not None and (nxt in determiners or nxt in frequency or _is_number_at(t.text, ws, i))
+        concrete = nxt is not None and (nxt in determiners or nxt in frequency or _is_number_at(t.text, a, i))
         if concrete:
             verb = " ".join(words(t.text)[i: i + 1])
             return [Hit(evidence=verb, values={"verb": verb})]
         break
-    for part in p.get("participles", []):
-        if re.search(rf"\d[\d,.]*\+?\s+(?:\w+\s+){{0,3}}{part}\b", t.text.lower()):
-            return [Hit(evidence=part, values={"verb": part})]
+    if a.nums:
+        pat = _participles(tuple(p.get("participles", ())))
+        m = pat.search(t.text.lower()) if pat else None
+        if m:
+            return [Hit(evidence=m.group(1), values={"verb": m.group(1)})]
     return []
+
+
+@lru_cache(maxsize=16)
+def _participles(items: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not items:
+        return None
+    alts = "|".join(re.escape(i) for i in items)
+    return re.compile(rf"\d[\d,.]*\+?\s+(?:\w+\s+){{0,3}}({alts})\b")
 
 
 def _lemma_ing(w: str) -> str:
@@ -234,14 +272,16 @@ def _lemma_ing(w: str) -> str:
     return stem
 
 
-def _is_number_at(text: str, ws: list[str], i: int) -> bool:
+def _is_number_at(text: str, a: Analysis, i: int) -> bool:
     """The word right after the verb (or after 'out'/'up') is a quantity."""
-    for n in find_numbers(text):
-        before = text[: n.start].lower()
-        k = len(re.findall(r"[A-Za-z][A-Za-z'\-]*", before))
+    for n in a.nums:
+        k = len(_WORD_RE.findall(text, 0, n.start))
         if k in (i + 1, i + 2):
             return True
     return False
+
+
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 
 @check("missing_baseline")
@@ -252,12 +292,12 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     pk = a.parsed
     if pk.target is None or a.baseline_stated or a.relative or pk.direction == "maintain":
         return []
-    metric_words = set(re.findall(r"[a-z]+", (pk.metric or t.text).lower()))
-    level_hit = sorted(metric_words & {w.lower() for w in p.get("level_words", [])})
+    metric_words = set(_LETTERS.findall((pk.metric or t.text).lower()))
+    level_hit = metric_words & fset(p.get("level_words", ()))
     is_share = pk.unit == "%"
     if not (is_share or level_hit or a.to_level):
         return []
-    if not is_share and metric_words & {w.lower() for w in p.get("count_words", [])} and not a.to_level:
+    if not is_share and metric_words & fset(p.get("count_words", ())) and not a.to_level:
         return []
     span = t.text[a.target_span[0]: a.target_span[1]].strip() if a.target_span else str(pk.target)
     return [Hit(evidence=span, values={"metric": pk.metric or "this metric"})]
@@ -278,24 +318,24 @@ def direction(t: Target, p: dict[str, Any]) -> list[Hit]:
 def acronyms(t: Target, p: dict[str, Any]) -> list[Hit]:
     """Acronyms nobody explained, and jargon phrases a colleague from another team would not follow."""
     text = t.text
-    allowed = {a.upper() for a in p.get("allowed", [])}
+    if not _TWO_CAPS_FAST.search(text) and not p.get("jargon_phrases"):
+        return []
+    allowed = fset(p.get("allowed", ()))
     glossary = (t.okrs.model_extra or {}).get("glossary") or {}
-    if isinstance(glossary, dict):
-        allowed |= {str(k).upper() for k in glossary}
+    if isinstance(glossary, dict) and glossary:
+        allowed = allowed | {str(k).lower() for k in glossary}
     found: list[str] = []
-    for m in re.finditer(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z0-9]*\b|\b[A-Z]{2,}\d*\b", text):
+    for m in _ACRONYM.finditer(text):
         tok = m.group(0)
-        if tok.upper() in allowed or not re.search(r"[A-Z].*[A-Z]", tok) or tok.isdigit():
-            continue
-        if re.fullmatch(r"[QH][1-4]|FY\d{2,4}", tok):
+        if tok.lower() in allowed or not _TWO_CAPS.search(tok) or _PERIOD_TOKEN.fullmatch(tok):
             continue
         inside_parens = text[: m.start()].rstrip().endswith("(") and text[m.end():].lstrip().startswith(")")
-        explained_after = re.match(r"\s*\(([^)]{6,})\)", text[m.end():])
-        if inside_parens or explained_after:
+        if inside_parens or _EXPLAINED_AFTER.match(text, m.end()):
             continue
         found.append(tok)
-    low = text.lower()
-    found += [j for j in p.get("jargon_phrases", []) if re.search(rf"\b{re.escape(j)}\b", low)]
+    pat = alternation(p.get("jargon_phrases", ()))
+    if pat:
+        found += pat.findall(text.lower())
     if not found:
         return []
     return [Hit(evidence=", ".join(dict.fromkeys(found)), values={"terms": ", ".join(dict.fromkeys(found))})]
@@ -303,14 +343,14 @@ def acronyms(t: Target, p: dict[str, Any]) -> list[Hit]:
 
 def _metric_tokens(a: Analysis, text: str, stop: set[str]) -> frozenset[str]:
     base = a.parsed.metric or text
-    toks = [w.rstrip("s") for w in re.findall(r"[a-z]+", base.lower()) if w not in stop and len(w) > 1]
+    toks = [w.rstrip("s") for w in _LETTERS.findall(base.lower()) if w not in stop and len(w) > 1]
     return frozenset(toks)
 
 
 @check("duplicate_metric")
 def duplicate_metric(t: Target, p: dict[str, Any]) -> list[Hit]:
     """Two key results of the set measure the same thing."""
-    stop = {w.lower() for w in p.get("stopwords", [])} | lx.ALL_VERBS
+    stop = fset(p.get("stopwords", ())) | lx.ALL_VERBS
     threshold = float(p.get("min_similarity", 0.8))
     seen: list[tuple[str | None, frozenset[str], str]] = []
     hits: list[Hit] = []
@@ -336,9 +376,9 @@ def duplicate_metric(t: Target, p: dict[str, Any]) -> list[Hit]:
     return hits
 
 
-def classify_indicator(text: str, leading: set[str], lagging: set[str]) -> str | None:
+def classify_indicator(text: str, leading: frozenset[str], lagging: frozenset[str]) -> str | None:
     """'leading', 'lagging' or None, from the words of the key result."""
-    ws = set(re.findall(r"[a-z]+", text.lower()))
+    ws = set(_LETTERS.findall(text.lower()))
     ws |= {w.rstrip("s") for w in ws}
     lead, lag = bool(ws & leading), bool(ws & lagging)
     if lead == lag:
@@ -349,11 +389,12 @@ def classify_indicator(text: str, leading: set[str], lagging: set[str]) -> str |
 @check("indicator_mix")
 def indicator_mix(t: Target, p: dict[str, Any]) -> list[Hit]:
     """All key results of an objective are lagging, or all are leading."""
-    leading = {w.lower() for w in p.get("leading_words", [])}
-    lagging = {w.lower() for w in p.get("lagging_words", [])}
+    leading = fset(p.get("leading_words", ()))
+    lagging = fset(p.get("lagging_words", ()))
     hits: list[Hit] = []
     for oi, obj in enumerate(t.okrs.objectives):
-        kinds = [classify_indicator(kr.text, leading, lagging) for kr in obj.key_results]
+        kinds = [a.kind if a.kind is not None else classify_indicator(kr.text, leading, lagging)
+                 for a, kr in zip(t.analyses[oi], obj.key_results)]
         if len(kinds) < int(p.get("min_krs", 2)) or None in kinds or len(set(kinds)) != 1:
             continue
         kind = kinds[0]

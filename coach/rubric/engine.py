@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from coach.krparse import Analysis, analyse
 from coach.models import Finding, KeyResult, KRReport, ObjectiveReport, OKRSet, ParsedKR, Report
-from coach.rubric.checks import CHECKS, Hit, Target, classify_indicator
+from coach.rubric.checks import CHECKS, Hit, Target, classify_indicator, fset
 from coach.rubric.loader import Profile, Rule, load_profile, load_rules, rubric_version
 from coach.rubric.progress import kr_progress, objective_progress
-from coach.rubric.scoring import clamp_score, kr_score, objective_score, set_score
+from coach.rubric.scoring import kr_score, objective_score, set_score
 
 
 class _Safe(dict):
@@ -19,15 +20,43 @@ class _Safe(dict):
         return "{" + key + "}"
 
 
+def _freeze(v: Any) -> Any:
+    return tuple(_freeze(x) for x in v) if isinstance(v, list) else v
+
+
 def _resolve_params(params: dict[str, Any], profile: Profile) -> dict[str, Any]:
-    """Replace "$name" values with the profile's threshold of that name."""
+    """Replace "$name" values with the profile's threshold of that name; lists become tuples (hashable)."""
     out: dict[str, Any] = {}
     for k, v in params.items():
         if isinstance(v, str) and v.startswith("$"):
             out[k] = getattr(profile, v[1:])
         else:
-            out[k] = v
+            out[k] = _freeze(v)
     return out
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """Rules of one profile, with params resolved once, grouped by scope."""
+
+    profile: Profile
+    scopes: dict[str, list[tuple[Rule, Any, dict[str, Any]]]]
+    weights: dict[str, int]
+    leading: frozenset[str]
+    lagging: frozenset[str]
+    version: str
+
+
+@lru_cache(maxsize=32)
+def compile_rubric(profile: Profile, rules_dir: Path | None = None) -> Compiled:
+    rules = [r for r in load_rules(rules_dir) if r.id not in profile.disabled_rules]
+    scopes: dict[str, list[tuple[Rule, Any, dict[str, Any]]]] = {"objective": [], "key_result": [], "set": []}
+    for r in rules:
+        scopes[r.scope].append((r, CHECKS[r.extends], _resolve_params(r.params, profile)))
+    ind = next((r for r in rules if r.extends == "indicator_mix"), None)
+    lead = fset(tuple(ind.params.get("leading_words", ()))) if ind else frozenset()
+    lag = fset(tuple(ind.params.get("lagging_words", ()))) if ind else frozenset()
+    return Compiled(profile, scopes, {r.id: r.weight for r in rules}, lead, lag, rubric_version(rules_dir))
 
 
 def _finding(rule: Rule, hit: Hit, target: Target, profile: Profile) -> Finding:
@@ -37,8 +66,8 @@ def _finding(rule: Rule, hit: Hit, target: Target, profile: Profile) -> Finding:
         p = a.parsed
         values.setdefault("metric", p.metric or "the metric")
         values.setdefault("target", _fmt(p.target, p.unit))
-    severity = hit.values.get("severity") or profile.severity_overrides.get(rule.id) or rule.severity
-    return Finding(
+    severity = hit.values.get("severity") or dict(profile.severity_overrides).get(rule.id) or rule.severity
+    return Finding.model_construct(
         rule=rule.id, severity=severity, message=rule.message.format_map(values),
         evidence=hit.evidence, suggestion=rule.suggestion.format_map(values), guidance=rule.guidance,
     )
@@ -55,21 +84,20 @@ def _fmt(v: float | None, unit: str | None) -> str:
     return f"{num} {unit}" if unit else num
 
 
-def _apply(rules: list[Rule], target: Target, profile: Profile) -> tuple[list[Finding], list[tuple[Rule, Hit]]]:
+def _apply(rules: list[tuple[Rule, Any, dict[str, Any]]], target: Target, profile: Profile) -> list[Finding]:
     fired: dict[str, list[Hit]] = {}
-    for rule in rules:
-        hits = CHECKS[rule.extends](target, _resolve_params(rule.params, profile))
+    for rule, fn, params in rules:
+        hits = fn(target, params)
         if hits:
             fired[rule.id] = hits
+    if not fired:
+        return []
     findings: list[Finding] = []
-    raw: list[tuple[Rule, Hit]] = []
-    for rule in rules:
+    for rule, _, _ in rules:
         if rule.id not in fired or any(s in fired for s in rule.suppressed_by):
             continue
-        for hit in fired[rule.id]:
-            findings.append(_finding(rule, hit, target, profile))
-            raw.append((rule, hit))
-    return findings, raw
+        findings.extend(_finding(rule, hit, target, profile) for hit in fired[rule.id])
+    return findings
 
 
 def _parsed_with_overrides(kr: KeyResult, a: Analysis) -> ParsedKR:
@@ -89,11 +117,7 @@ def _parsed_with_overrides(kr: KeyResult, a: Analysis) -> ParsedKR:
 def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Path | None = None) -> Report:
     """Score a whole OKR set: findings with evidence and a fix, scores 0-100, progress when given."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile or "default", rules_dir)
-    all_rules = [r for r in load_rules(rules_dir) if r.id not in prof.disabled_rules]
-    by_scope = {s: [r for r in all_rules if r.scope == s] for s in ("objective", "key_result", "set")}
-    weights = {r.id: r.weight for r in all_rules}
-    indicator = next((r for r in all_rules if r.extends == "indicator_mix"), None)
-
+    c = compile_rubric(prof, rules_dir)
     analyses = [[analyse(kr.text) for kr in obj.key_results] for obj in okrs.objectives]
     obj_reports: list[ObjectiveReport] = []
     for oi, obj in enumerate(okrs.objectives):
@@ -101,31 +125,26 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
         for ki, kr in enumerate(obj.key_results):
             a = analyses[oi][ki]
             parsed = _parsed_with_overrides(kr, a)
+            a.kind = classify_indicator(kr.text, c.leading, c.lagging)
             t = Target(okrs=okrs, objective=obj, oi=oi, kr=kr, ki=ki, analysis=a, analyses=analyses)
-            findings, _ = _apply(by_scope["key_result"], t, prof)
-            kind = None
-            if indicator is not None:
-                kind = classify_indicator(
-                    kr.text, set(indicator.params.get("leading_words", [])), set(indicator.params.get("lagging_words", []))
-                )
-            kr_reports.append(KRReport(
-                index=ki, text=kr.text, score=kr_score(findings, weights), parsed=parsed, findings=findings,
-                kind=kind, progress=kr_progress(kr, parsed),
+            findings = _apply(c.scopes["key_result"], t, prof)
+            kr_reports.append(KRReport.model_construct(
+                index=ki, text=kr.text, score=kr_score(findings, c.weights), parsed=parsed, findings=findings,
+                kind=a.kind, progress=kr_progress(kr, parsed),
             ))
         t = Target(okrs=okrs, objective=obj, oi=oi, analyses=analyses)
-        findings, _ = _apply(by_scope["objective"], t, prof)
+        findings = _apply(c.scopes["objective"], t, prof)
         prog, reading = objective_progress(kr_reports)
-        obj_reports.append(ObjectiveReport(
-            index=oi, title=obj.title, score=objective_score(findings, kr_reports, weights), findings=findings,
+        obj_reports.append(ObjectiveReport.model_construct(
+            index=oi, title=obj.title, score=objective_score(findings, kr_reports, c.weights), findings=findings,
             key_results=kr_reports, progress=prog, progress_reading=reading,
         ))
-    set_findings, _ = _apply(by_scope["set"], Target(okrs=okrs, analyses=analyses), prof)
+    set_findings = _apply(c.scopes["set"], Target(okrs=okrs, analyses=analyses), prof)
     progs = [o.progress for o in obj_reports if o.progress is not None]
-    return Report(
-        score=set_score(set_findings, obj_reports, weights), findings=set_findings, objectives=obj_reports,
-        rubric_version=rubric_version(rules_dir), profile=prof.name,
-        progress=round(sum(progs) / len(progs), 3) if progs else None,
+    return Report.model_construct(
+        score=set_score(set_findings, obj_reports, c.weights), findings=set_findings, objectives=obj_reports,
+        rubric_version=c.version, profile=prof.name, progress=round(sum(progs) / len(progs), 3) if progs else None,
     )
 
 
-__all__ = ["review", "clamp_score", "re"]
+__all__ = ["review", "compile_rubric"]

@@ -61,7 +61,7 @@ class Rule(BaseModel):
 class Profile(BaseModel):
     """Thresholds and switches; rules refer to a threshold as "$name" in their params."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
     description: str = ""
@@ -70,8 +70,13 @@ class Profile(BaseModel):
     kr_min: int = Field(default=2, ge=0)
     kr_max: int = Field(default=5, ge=1)
     max_objectives: int = Field(default=5, ge=1)
-    disabled_rules: list[str] = Field(default_factory=list)
-    severity_overrides: dict[str, Literal["error", "warning", "info"]] = Field(default_factory=dict)
+    disabled_rules: tuple[str, ...] = ()
+    severity_overrides: tuple[tuple[str, Literal["error", "warning", "info"]], ...] = ()
+
+    @field_validator("severity_overrides", mode="before")
+    @classmethod
+    def _pairs(cls, v: Any) -> Any:
+        return tuple(sorted(v.items())) if isinstance(v, dict) else v
 
 
 def _line_of(path: Path, key: str) -> int | None:
@@ -146,6 +151,7 @@ def load_profile(name_or_path: str = "default", directory: Path | None = None) -
         raise RubricError(f"invalid profile: {exc.errors()[0]['msg']}", location=str(path)) from exc
 
 
+@lru_cache(maxsize=8)
 def rubric_version(directory: Path | None = None) -> str:
     """A short hash of the rule files, so a report says which rubric produced it."""
     d = directory or rules_dir()

@@ -1,0 +1,131 @@
+"""Prompt templates in prompts/*.j2, rendered with a typed context into chat messages."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from pydantic import BaseModel, Field
+
+from coach.errors import CoachError
+from coach.settings import Settings
+
+# User text is wrapped in <okr_data>; any angle bracket inside it is replaced so it cannot close the tag.
+DATA_TAG = "okr_data"
+_ANGLE = str.maketrans({"<": "‹", ">": "›"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def as_data(text: object) -> str:
+    """Neutralise user text for use inside <okr_data>: no tags, no control characters."""
+    return _CONTROL.sub(" ", str(text)).translate(_ANGLE)
+
+
+class ExampleOKRCtx(BaseModel):
+    """A role example shown to the model (few-shot)."""
+
+    objective: str
+    key_results: list[str]
+
+
+class MetricCtx(BaseModel):
+    name: str
+    kind: str
+    unit: str | None = None
+
+
+class DraftPrompt(BaseModel):
+    """Context of prompts/draft.j2."""
+
+    role: str
+    drives: str
+    examples: list[ExampleOKRCtx] = Field(default_factory=list)
+    metrics: list[MetricCtx]
+    verbs_up: list[str]
+    verbs_down: list[str]
+    focus_area: str | None = None
+    current_state: str | None = None
+    blockers: str | None = None
+    period: str | None = None
+    # Set for the revision pass: the draft so far and the rubric findings to fix.
+    previous: ExampleOKRCtx | None = None
+    findings: list[str] = Field(default_factory=list)
+
+
+class FindingCtx(BaseModel):
+    rule: str
+    message: str
+    suggestion: str
+
+
+class CritiquePrompt(BaseModel):
+    """Context of prompts/critique.j2: one objective, its key results and what the rubric found."""
+
+    role: str | None = None
+    period: str | None = None
+    focus_area: str | None = None
+    objective: str
+    key_results: list[str]
+    score: int
+    findings: list[FindingCtx]
+    propose_title: bool = False
+
+
+class RewritePrompt(BaseModel):
+    """Context of prompts/rewrite.j2: one objective title or one key result to improve."""
+
+    kind: str = Field(pattern="^(objective|key_result)$")
+    text: str
+    objective: str
+    siblings: list[str] = Field(default_factory=list)
+    findings: list[FindingCtx]
+    examples: list[ExampleOKRCtx] = Field(default_factory=list)
+    metric_hint: str | None = None
+    verbs_up: list[str] = Field(default_factory=list)
+    verbs_down: list[str] = Field(default_factory=list)
+
+
+TEMPLATES: dict[str, type[BaseModel]] = {
+    "draft": DraftPrompt,
+    "critique": CritiquePrompt,
+    "rewrite": RewritePrompt,
+}
+
+
+@lru_cache(maxsize=8)
+def _environment(prompts_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(prompts_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["data"] = as_data
+    env.globals["DATA_TAG"] = DATA_TAG
+    return env
+
+
+def render(name: str, context: BaseModel, *, settings: Settings) -> list[dict[str, str]]:
+    """Render prompts/<name>.j2 (blocks `system` and `user`) into chat messages."""
+    expected = TEMPLATES.get(name)
+    if expected is None:
+        raise CoachError(f"unknown prompt template {name!r}", hint=f"one of {', '.join(sorted(TEMPLATES))}")
+    if not isinstance(context, expected):
+        raise CoachError(f"prompt {name!r} needs a {expected.__name__}, got {type(context).__name__}")
+    env = _environment(Path(settings.prompts_dir))
+    try:
+        template = env.get_template(f"{name}.j2")
+        values = {k: getattr(context, k) for k in type(context).model_fields}
+        ctx = template.new_context(values)
+        parts = {b: "".join(template.blocks[b](ctx)).strip() for b in ("system", "user")}
+    except jinja2.TemplateNotFound as exc:
+        raise CoachError(f"prompt template not found: {exc}", location=str(settings.prompts_dir)) from exc
+    except KeyError as exc:
+        raise CoachError(f"prompt {name}.j2 lacks block {exc}", hint="define {% block system %} and {% block user %}") from exc
+    except jinja2.TemplateError as exc:
+        raise CoachError(f"cannot render prompt {name}.j2: {exc}", location=str(settings.prompts_dir)) from exc
+    return [{"role": "system", "content": parts["system"]}, {"role": "user", "content": parts["user"]}]
