@@ -33,6 +33,7 @@ _CMP_BEFORE = re.compile(
     r"|(?P<lt>less than|fewer than|lower than|under|below|<)"
     r"|(?P<le>at most|no more than|a maximum of|maximum of|≤|<=))\s*$"
 )
+_CMP_HINT = re.compile(r"than|over|above|exceed|excess|least|minimum|under|below|most|maximum|[<>≥≤]")
 _CMP_NAMES = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 _CMP_AFTER = re.compile(r"\s*or (?:(?P<ge>more|higher|above|better|greater)|(?P<le>less|lower|fewer|below|under))\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
@@ -78,7 +79,7 @@ def _unit_after(text: str, end: int) -> tuple[str | None, float, int]:
 def _excluded(text: str, m: re.Match[str]) -> bool:
     """Numbers that are labels, not quantities: day-1, 90-day, P1, Q3, v2.0, 2nd, years, version numbers."""
     s, e = m.start(), m.end()
-    before = text[max(0, s - 24):s]
+    before = text[max(0, s - 12):s]
     if s > 0 and (text[s - 1].isalpha() or text[s - 1] in "-_/#"):
         return True
     after = text[e:e + 3]
@@ -116,8 +117,8 @@ def find_numbers(text: str) -> list[Num]:
         else:
             unit, scale, end = _unit_after(text, m.end())
         num = Num(value=value, start=m.start(), end=end, unit=unit, scale=scale, plus=bool(m.group("plus")))
-        before = text[max(0, m.start() - 40): m.start()].lower()
-        c = _CMP_BEFORE.search(before.rstrip("±~ "))
+        before = text[max(0, m.start() - 24): m.start()].lower()
+        c = _CMP_BEFORE.search(before.rstrip("±~ ")) if _CMP_HINT.search(before) else None
         if c:
             num.comparator = _CMP_NAMES[c.lastgroup or ""]
         if num.plus:
@@ -363,7 +364,8 @@ def extract_metric(text: str, nums: list[Num] | None = None) -> str:
 
 def _clean_fragment(p: str) -> str:
     p = _TRAILERS.sub("", " " + p).strip(" ,.;:±~<>=≤≥")
-    p = _METRIC_DROP.sub("", p).strip(" ,.;:±~<>=≤≥")
+    head, tail = p[:-32], p[-32:]  # the pattern is anchored at the end: only the tail can match
+    p = (head + _METRIC_DROP.sub("", tail)).strip(" ,.;:±~<>=≤≥")
     p = _LEAD_PREP.sub("", p).strip()
     ws = p.split()
     for i, w in enumerate(ws[:3]):  # drop a leading verb, and a subject before it ("Partners close ...")

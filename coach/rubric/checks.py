@@ -14,7 +14,7 @@ from coach.models import KeyResult, Objective, OKRSet
 from coach.rubric.loader import CHECK_KINDS
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     """One place a check found its problem, with values for the rule's message and suggestion."""
 
@@ -24,7 +24,7 @@ class Hit:
     key_result: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Target:
     """What a check looks at: the set, and for narrower scopes the objective and key result."""
 

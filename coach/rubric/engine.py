@@ -102,6 +102,8 @@ def _apply(rules: list[tuple[Rule, Any, dict[str, Any]]], target: Target, profil
 
 def _parsed_with_overrides(kr: KeyResult, a: Analysis) -> ParsedKR:
     """Explicit baseline/target fields on the key result win over what the text says."""
+    if kr.baseline is None and kr.target is None:
+        return a.parsed
     p = a.parsed.model_copy()
     if kr.baseline is not None:
         p.baseline = kr.baseline
