@@ -11,8 +11,13 @@ from coach import lexicon as lx
 
 _NUM = re.compile(
     r"(?:(?P<cur>[$€£])\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<ord>(?:st|nd|rd|th)\b)?"
     r"(?P<mult>\s?(?:k|K|m|M|bn|BN|b|B|mm|MM)\b|\s(?:thousand|million|billion)\b)?"
-    r"(?P<pct>\s?%)?(?P<x>x\b)?(?P<plus>\+)?"
+    r"(?P<pct>\s?%)?(?P<x>x\b)?(?P<plus>\+)?(?P<hy>-[A-Za-z])?"
+    r"(?:\s?(?P<uw>(?i:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?"
+    r"|points?|pts|pp|bps|usd|dollars|eur|euros|gbp|pounds))\b)?"
+    r"(?P<orc>\s+or\s+(?:more|higher|above|better|greater|less|lower|fewer|below|under)\b)?"
+    r"(?P<qs>\s?(?:quarters?|sessions?)\b)?"
 )
 _MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
 _CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP"}
@@ -27,24 +32,7 @@ _TIME_UNITS = {
     "months": ("months", 2629800), "year": ("years", 31557600), "years": ("years", 31557600),
 }
 _OTHER_UNITS = {"points": "points", "point": "points", "pts": "points", "pp": "points", "bps": "bps"}
-_CMP_BEFORE = re.compile(
-    r"(?:(?P<gt>more than|greater than|higher than|over|above|exceeding|in excess of|>)"
-    r"|(?P<ge>at least|no less than|no fewer than|a minimum of|minimum of|≥|>=)"
-    r"|(?P<lt>less than|fewer than|lower than|under|below|<)"
-    r"|(?P<le>at most|no more than|a maximum of|maximum of|≤|<=))\s*$"
-)
-_CMP_HINT = re.compile(r"than|over|above|exceed|excess|least|minimum|under|below|most|maximum|[<>≥≤]")
-_CMP_NAMES = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
-_CMP_AFTER = re.compile(r"\s*or (?:(?P<ge>more|higher|above|better|greater)|(?P<le>less|lower|fewer|below|under))\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
-_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
-_LABEL_BEFORE = re.compile(r"\b(?:version|release|v|phase|step|tier|level|series|fortune|p|sev|priority)\s*$", re.I)
-_YEAR = re.compile(r"(19|20)\d\d")
-_WEAK_BEFORE = re.compile(
-    r"\b(?:every|each|per|within|in|over|after|during|for)\s+(?:the\s+)?(?:first\s+|next\s+|last\s+)?$")
-_EVERY_BEFORE = re.compile(r"\bevery\s+$")
-_WEAK_AFTER = re.compile(r"\s?(?:quarters?|sessions?)\b")
-_UNIT_AFTER = re.compile(r"\s?([A-Za-z]+)")
 
 
 @dataclass(slots=True)
@@ -61,79 +49,86 @@ class Num:
     weak: bool = False  # a time window or frequency ("every 3 weeks"), used only if nothing else
 
 
-def _unit_after(text: str, end: int) -> tuple[str | None, float, int]:
-    m = _UNIT_AFTER.match(text, end)
-    if not m:
-        return None, 1.0, end
-    word = m.group(1).lower()
-    if word in _TIME_UNITS:
-        unit, scale = _TIME_UNITS[word]
-        return unit, scale, m.end()
-    if word in _OTHER_UNITS:
-        return _OTHER_UNITS[word], 1.0, m.end()
-    if word in _CURRENCY_WORDS:
-        return _CURRENCY_WORDS[word], 1.0, m.end()
-    return None, 1.0, end
+_LABEL_WORDS = frozenset("version release v phase step tier level series fortune p sev priority".split())
+_WEAK_WORDS = frozenset("every each per within in over after during for".split())
+_WINDOW_FILLERS = frozenset("the first next last".split())
+_CMP_WORDS = {
+    "more than": ">", "greater than": ">", "higher than": ">", "over": ">", "above": ">", "exceeding": ">",
+    "in excess of": ">", ">": ">", "at least": ">=", "no less than": ">=", "no fewer than": ">=",
+    "a minimum of": ">=", "minimum of": ">=", "≥": ">=", ">=": ">=", "less than": "<", "fewer than": "<",
+    "lower than": "<", "under": "<", "below": "<", "<": "<", "at most": "<=", "no more than": "<=",
+    "a maximum of": "<=", "maximum of": "<=", "≤": "<=", "<=": "<=",
+}
+_OR_CMP = {"more": ">=", "higher": ">=", "above": ">=", "better": ">=", "greater": ">=",
+           "less": "<=", "lower": "<=", "fewer": "<=", "below": "<=", "under": "<="}
+_UNIT_WORDS = {k: v for k, v in _TIME_UNITS.items()}
+_UNIT_WORDS.update({k: (v, 1.0) for k, v in {**_OTHER_UNITS, **_CURRENCY_WORDS}.items()})
 
 
-def _excluded(text: str, m: re.Match[str]) -> bool:
-    """Numbers that are labels, not quantities: day-1, 90-day, P1, Q3, v2.0, 2nd, years, version numbers."""
-    s, e = m.start(), m.end()
-    before = text[max(0, s - 12):s]
-    if s > 0 and (text[s - 1].isalpha() or text[s - 1] in "-_/#"):
-        return True
-    after = text[e:e + 3]
-    if after[:1] == "-" and after[1:2].isalpha():
-        return True
-    if _ORDINAL.match(text, e):
-        return True
-    if _LABEL_BEFORE.search(before):
-        return True
-    raw = m.group("num")
-    if not m.group("cur") and not m.group("pct") and not m.group("mult") and _YEAR.fullmatch(raw):
-        return True
-    return False
+def _comparator_before(before: str) -> str | None:
+    """'more than', 'at least', '<' ... right before the number."""
+    ws = before.rstrip("±~ ").split()
+    if not ws:
+        return None
+    last = ws[-1]
+    if last[-1:] in "<>≥≤=" and last not in _CMP_WORDS:
+        last = last.lstrip("abcdefghijklmnopqrstuvwxyz")  # "churn<" -> "<"
+    for n in (3, 2):
+        if len(ws) >= n:
+            c = _CMP_WORDS.get(" ".join(ws[-n:]))
+            if c:
+                return c
+    return _CMP_WORDS.get(last)
 
 
 def find_numbers(text: str) -> list[Num]:
-    """All quantity numbers in the text, in order, with units and comparators."""
+    """All quantity numbers in the text, in order, with units and comparators (one regex pass)."""
     out: list[Num] = []
     for m in _NUM.finditer(text):
-        if _excluded(text, m):
+        s = m.start()
+        prev = text[s - 1] if s else " "
+        g = m.group
+        if prev.isalpha() or prev in "-_/#" or g("ord") or g("hy"):
+            continue  # day-1, P1, Q3, #1, 2nd, 90-day: labels, not quantities
+        before = text[max(0, s - 24):s].lower()
+        bw = before.split()
+        if bw and bw[-1] in _LABEL_WORDS:
             continue
-        value = float(m.group("num").replace(",", ""))
-        mult = (m.group("mult") or "").strip().lower()
+        cur, pct, mult, x = g("cur"), g("pct"), g("mult"), g("x")
+        raw = g("num")
+        if not (cur or pct or mult) and len(raw) == 4 and raw[:2] in ("19", "20"):
+            continue  # a year
+        value = float(raw.replace(",", "")) if "," in raw else float(raw)
         if mult:
-            value *= _MULT[mult]
+            value *= _MULT[mult.strip().lower()]
         unit: str | None = None
         scale = 1.0
-        end = m.end()
-        if m.group("cur"):
-            unit = _CURRENCY[m.group("cur")]
-        elif m.group("pct"):
+        end = m.end("plus") if g("plus") else max(m.end("num"), m.end("mult"), m.end("pct"), m.end("x"))
+        if cur:
+            unit = _CURRENCY[cur]
+        elif pct:
             unit = "%"
-        elif m.group("x"):
+        elif x:
             unit = "x"
-        else:
-            unit, scale, end = _unit_after(text, m.end())
-        num = Num(value=value, start=m.start(), end=end, unit=unit, scale=scale, plus=bool(m.group("plus")))
-        before = text[max(0, m.start() - 24): m.start()].lower()
-        c = _CMP_BEFORE.search(before.rstrip("±~ ")) if _CMP_HINT.search(before) else None
-        if c:
-            num.comparator = _CMP_NAMES[c.lastgroup or ""]
+        elif g("uw"):
+            unit, scale = _UNIT_WORDS[g("uw").lower()]
+            end = m.end("uw")
+        num = Num(value=value, start=s, end=end, unit=unit, scale=scale, plus=bool(g("plus")))
+        num.comparator = _comparator_before(before) if bw else None
         if num.plus:
             num.comparator = ">="
-        after = text[end:end + 16].lower()
-        if "or " in after:
-            c = _CMP_AFTER.match(after)
-            if c:
-                num.comparator = _CMP_NAMES[c.lastgroup or ""]
-        if (unit is not None or " " in after) and _WEAK_BEFORE.search(before) and unit in {"days", "weeks", "months", "years", "hours", "minutes", None} and (
-            unit is not None or _WEAK_AFTER.match(after)
-        ):
-            num.weak = True
-        if "every" in before and _EVERY_BEFORE.search(before):
-            num.weak = True
+        if g("orc"):
+            num.comparator = _OR_CMP[g("orc").split()[-1].lower()]
+        if bw:
+            if bw[-1] == "every":
+                num.weak = True
+            else:
+                k = len(bw)
+                while k and bw[k - 1] in _WINDOW_FILLERS:
+                    k -= 1
+                if k and bw[k - 1] in _WEAK_WORDS and unit in {"days", "weeks", "months", "years", "hours",
+                                                                 "minutes", None} and (unit is not None or g("qs")):
+                    num.weak = True
         out.append(num)
     return out
 
@@ -189,7 +184,6 @@ def _from_to(text: str, nums: list[Num]) -> tuple[Num | None, Num | None, bool]:
         if not _FROM_BEFORE.search(pre):
             continue
         for b in nums[i + 1: i + 2]:
-            mid = low[a.end: b.start]
             if _FROM_TO_MID.fullmatch(low, a.end, b.start):
                 return a, b, False
     m = _FROM_WORD_TO.search(low) if "from" in low else None
@@ -236,9 +230,6 @@ def analyse(text: str) -> Analysis:
     nums = find_numbers(norm)
     strong = [n for n in nums if not n.weak]
     verb, vi = _first_verb(words)
-    if verb in lx.MAINTAIN_HELPERS and vi + 1 < len(words):
-        # "Keep sending 400 emails": the activity is the gerund; direction is maintain.
-        pass
     baseline = target = None
     baseline_stated = relative = to_level = False
     base_n, targ_n, textual = _from_to(norm, strong or nums)
