@@ -82,7 +82,44 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rules(args: argparse.Namespace) -> int:
+    from coach.errors import NotFoundError
+    from coach.rubric import load_profile, load_rules
+
+    rules = load_rules()
+    if args.id:
+        rule = next((r for r in rules if r.id == args.id), None)
+        if rule is None:
+            raise NotFoundError(f"no rule {args.id!r}", hint="run `okr-coach rules` to list them")
+        if args.format == "json":
+            print(rule.model_dump_json(indent=2))
+            return 0
+        print(f"{rule.id} ({rule.scope}, {rule.severity}, weight {rule.weight})")
+        print(f"  what:   {rule.guidance}")
+        print(f"  why:    {rule.why}")
+        for bad, good in zip(rule.examples.bad, rule.examples.good):
+            print(f"  bad:    {bad}")
+            print(f"  better: {good}")
+        return 0
+    if args.format == "json":
+        print(json.dumps([r.model_dump(mode="json") for r in rules], indent=2))
+        return 0
+    prof = load_profile(args.profile or "default")
+    print(f"profile {prof.name}: {prof.description}")
+    for r in rules:
+        off = " (off in this profile)" if r.id in prof.disabled_rules else ""
+        print(f"{r.id:24s} {r.severity:8s} {r.guidance}{off}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("rules", help="list the rubric rules, or explain one",
+                       description="List every rule, or show one rule's what / why / bad / better examples.")
+    r.add_argument("id", nargs="?", help="a rule id such as kr.baseline")
+    r.add_argument("--profile", default=None)
+    r.add_argument("--format", choices=["text", "json"], default="text")
+    r.set_defaults(func=cmd_rules)
+
     p = sub.add_parser("review", help="score an OKR file against the rubric",
                        description="Score an OKR set (YAML, JSON, Markdown or CSV; '-' reads stdin).")
     p.add_argument("file", help="path to the OKR file, or - for stdin")
