@@ -81,6 +81,9 @@ def test_rule_file_examples(rule: Any) -> None:
         target = report.objectives[0] if rule.scope == "objective" else report.objectives[0].key_results[0]
         fired = any(f.rule == rule.id for f in target.findings)
         assert fired == should_fire, f"{rule.id} on {text!r}: fired={fired}"
+        if not should_fire:  # a "better" example should be good all round, not just for this rule
+            serious = [f.rule for f in target.findings if f.severity != "info"]
+            assert not serious, f"good example {text!r} of {rule.id} breaks {serious}"
 
 
 def test_every_contract_rule_is_implemented_and_tested() -> None:

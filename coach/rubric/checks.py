@@ -138,7 +138,9 @@ def leading_verb(t: Target, p: dict[str, Any]) -> list[Hit]:
     ws = _lower_words(text)
     verbs = fset(p.get("verbs", ()))
     hits: list[Hit] = []
-    if ws and ws[0] in verbs:
+    # "Support requests get resolved": the first word starts a subject, it is not an imperative verb.
+    as_subject = bool(set(ws[1:4]) & fset(p.get("subject_verbs", ())))
+    if ws and ws[0] in verbs and not as_subject:
         first = words(text)[0]
         two = " ".join(words(text)[:2])
         hits.append(Hit(evidence=two if ws[0] in p.get("show_object_for", []) else first, values={"verb": first}))
