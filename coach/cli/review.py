@@ -22,31 +22,43 @@ def cmd_review(args: argparse.Namespace) -> int:
     from coach.formats import render_markdown, render_sarif, render_text
     from coach.rubric import review
 
-    okrs = _read_input(args.file, args.input_format)
-    report = review(okrs, profile=args.profile)
-    coach_data = None
+    results = []
+    for path in args.files:
+        okrs = _read_input(path, args.input_format)
+        results.append((path, okrs, review(okrs, profile=args.profile)))
+    coach_data: dict[str, object] = {}
     if args.coach:
-        from coach.cli.llm import add_coach_commentary  # the LLM layer is optional and loaded only here
+        from coach.cli.llm import add_coach_commentary  # the LLM layer is loaded only when asked for
 
-        coach_data = add_coach_commentary(report, okrs)
+        for path, okrs, report in results:
+            coach_data[path] = add_coach_commentary(report, okrs)
     if args.format == "json":
-        out = report.model_dump(mode="json")
-        if coach_data is not None:
-            out["coach"] = coach_data
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        docs = []
+        for path, _, report in results:
+            out = report.model_dump(mode="json")
+            if path in coach_data:
+                out["coach"] = coach_data[path]
+            docs.append(out)
+        payload = docs[0] if len(docs) == 1 else {"files": [{"path": p, "report": d} for (p, _, _), d in zip(results, docs)]}
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
     elif args.format == "sarif":
-        print(json.dumps(render_sarif(report, okrs), indent=2, ensure_ascii=False))
-    elif args.format == "markdown":
-        print(render_markdown(report), end="")
+        sarif = render_sarif(results[0][2], results[0][1])
+        for _, okrs, report in results[1:]:
+            sarif["runs"][0]["results"] += render_sarif(report, okrs)["runs"][0]["results"]
+        print(json.dumps(sarif, indent=2, ensure_ascii=False))
     else:
         color = not args.no_color and sys.stdout.isatty()
-        print(render_text(report, color=color), end="")
-        if coach_data is not None:
-            from coach.cli.llm import render_coach_text
+        for path, _, report in results:
+            if len(results) > 1:
+                print(f"== {path}")
+            print(render_markdown(report) if args.format == "markdown" else render_text(report, color=color), end="")
+            if path in coach_data:
+                from coach.cli.llm import render_coach_text
 
-            print(render_coach_text(coach_data), end="")
-    if args.fail_under is not None and report.score < args.fail_under:
-        print(f"score {report.score} is under --fail-under {args.fail_under}", file=sys.stderr)
+                print(render_coach_text(coach_data[path]), end="")
+    worst = min(r.score for _, _, r in results)
+    if args.fail_under is not None and worst < args.fail_under:
+        print(f"score {worst} is under --fail-under {args.fail_under}", file=sys.stderr)
         return 1
     return 0
 
@@ -122,7 +134,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("review", help="score an OKR file against the rubric",
                        description="Score an OKR set (YAML, JSON, Markdown or CSV; '-' reads stdin).")
-    p.add_argument("file", help="path to the OKR file, or - for stdin")
+    p.add_argument("files", nargs="+", metavar="FILE", help="OKR files (several are fine), or - for stdin")
     p.add_argument("--format", choices=["text", "json", "markdown", "sarif"], default="text")
     p.add_argument("--input-format", choices=["auto", *FORMATS], default="auto")
     p.add_argument("--profile", default=None, help="rubric profile name (default, focused, lenient) or a YAML path")
