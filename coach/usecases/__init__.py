@@ -1,0 +1,1 @@
+"""Use cases behind the CLI and the API: draft, critique and rewrite OKRs (the rubric always decides)."""

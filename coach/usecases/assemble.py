@@ -1,0 +1,238 @@
+"""Small typed output schemas for the model, and the code that turns its fields into key-result sentences."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from coach.corpus.library import Metric, Role
+from coach.usecases.results import KROrigin
+
+VERBS_UP = ["raise", "increase", "grow", "lift"]
+VERBS_DOWN = ["cut", "reduce", "shorten", "lower"]
+Verb = Literal["raise", "increase", "grow", "lift", "cut", "reduce", "shorten", "lower"]
+UNITS = ["%", "USD", "days", "hours", "weeks", "count", "points", "x"]
+Unit = Literal["%", "USD", "days", "hours", "weeks", "count", "points", "x"]
+
+# Metrics where less is better: the verb must cut them whatever the model chose.
+_LOWER_BETTER = {
+    "churn", "attrition", "cycle", "time", "cost", "costs", "cac", "discount", "discounting", "backlog", "ramp",
+    "ramp-up", "errors", "error", "defects", "defect", "latency", "turnover", "payback", "delay", "delays", "lost",
+    "escalations", "overdue", "downtime", "incidents", "complaints", "dso", "spend", "waste", "leakage", "outstanding",
+}
+_UNIT_ALIASES = {
+    "%": "%", "percent": "%", "percentage": "%", "pct": "%", "share": "%",
+    "$": "USD", "usd": "USD", "dollars": "USD", "money": "USD", "eur": "USD", "currency": "USD",
+    "days": "days", "day": "days", "hours": "hours", "hour": "hours", "weeks": "weeks", "week": "weeks",
+    "#": "count", "count": "count", "number": "count", "n": "count", "customers": "count", "accounts": "count",
+    "points": "points", "score": "points", "pts": "points", "x": "x", "ratio": "x", "multiple": "x",
+}
+Objective = Annotated[str, Field(min_length=3, max_length=120)]
+
+
+class ObjectiveOut(BaseModel):
+    """The model's answer when asked for a better objective title."""
+
+    objective: Objective
+
+
+class CommentOut(BaseModel):
+    comment: Annotated[str, Field(min_length=3, max_length=400)]
+
+
+class CommentTitleOut(BaseModel):
+    comment: Annotated[str, Field(min_length=3, max_length=400)]
+    objective: Objective
+
+
+class FreeKROut(BaseModel):
+    """A key result rewrite as fields; the sentence is assembled in code."""
+
+    verb: Verb
+    metric: Annotated[str, Field(min_length=2, max_length=60)]
+    baseline: float
+    target: float
+    unit: Unit
+
+
+def library_unit(metric: Metric) -> str | None:
+    """The role library's unit in our vocabulary, or None when it does not say."""
+    if not metric.unit:
+        return None
+    return _UNIT_ALIASES.get(metric.unit.strip().lower())
+
+
+def _kr_model(name: str, metrics: list[str]) -> type[BaseModel]:
+    return create_model(
+        name,
+        verb=(Verb, ...),
+        metric=(Literal[tuple(metrics)], ...),  # type: ignore[valid-type]
+        baseline=(float, ...),
+        target=(float, ...),
+        unit=(Unit, ...),
+    )
+
+
+def draft_schema(role: Role) -> type[BaseModel]:
+    """The draft answer: an objective and three key results whose metrics come from the role's list.
+
+    When the role has both kinds, one key result must be a lagging result and one a leading signal,
+    so every draft mixes them; the third may use any metric.
+    """
+    names = [m.name for m in role.metrics]
+    lagging = [m.name for m in role.metrics if m.kind == "lagging"]
+    leading = [m.name for m in role.metrics if m.kind == "leading"]
+    if lagging and leading:
+        fields: dict[str, Any] = {
+            "objective": (Objective, ...),
+            "result": (_kr_model("ResultKR", lagging), ...),
+            "signal": (_kr_model("SignalKR", leading), ...),
+            "extra": (_kr_model("ExtraKR", names), ...),
+        }
+    else:
+        fields = {
+            "objective": (Objective, ...),
+            "result": (_kr_model("ResultKR", names), ...),
+            "signal": (_kr_model("SignalKR", names), ...),
+            "extra": (_kr_model("ExtraKR", names), ...),
+        }
+    return create_model("DraftOut", **fields)
+
+
+def lower_is_better(metric: str, unit: str | None) -> bool:
+    words = set(re.findall(r"[a-z][a-z\-]*", metric.lower()))
+    return bool(words & _LOWER_BETTER) or unit in ("days", "hours", "weeks")
+
+
+def _round(v: float, unit: str) -> float:
+    if unit in ("count",):
+        return float(max(0, round(v)))
+    if unit in ("%", "points", "days", "hours", "weeks"):
+        return float(round(v)) if abs(v) >= 10 else round(v, 1)
+    if unit == "x":
+        return round(v, 1)
+    if v == 0:
+        return 0.0
+    digits = 2 - int(math.floor(math.log10(abs(v))))  # money: three significant figures
+    return float(round(v, digits))
+
+
+def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: str) -> tuple[str, float, float, list[str]]:
+    """Make the numbers tell a sensible story: finite, in range, moving in the verb's direction by a sane step."""
+    notes: list[str] = []
+    down = lower_is_better(metric, unit)
+    if down and verb in VERBS_UP:
+        verb, notes = ("shorten" if unit in ("days", "hours", "weeks") else "reduce"), notes + [f"verb set to cut: less {metric} is better"]
+    elif not down and verb in VERBS_DOWN:
+        verb, notes = "raise", notes + [f"verb set to raise: more {metric} is better"]
+    b, t = (abs(x) if math.isfinite(x) else 0.0 for x in (baseline, target))
+    if (b, t) != (baseline, target):
+        notes.append("negative or non-finite numbers made positive")
+    if unit == "%":
+        if b > 100 or t > 100:
+            notes.append("percentages capped at 100")
+        b, t = min(b, 100.0), min(t, 100.0)
+    decreasing = verb in VERBS_DOWN
+    if (decreasing and t > b) or (not decreasing and t < b):
+        b, t = t, b
+        notes.append("baseline and target swapped to match the verb")
+    if b == t or (decreasing and t < b * 0.3) or (not decreasing and b > 0 and t > b * 3):
+        t = b * (0.75 if decreasing else 1.3) if b > 0 else (0.0 if decreasing else _step(unit))
+        notes.append("target set to a step of about 25-30% from the baseline")
+    if unit == "%" and t > 100:
+        t = 100.0 if b < 100 else b
+    b, t = _round(b, unit), _round(t, unit)
+    if b == t:  # rounding ate the step
+        t = b + (-1 if decreasing else 1) * (1 if unit != "USD" else max(1.0, b * 0.1))
+        t = max(t, 0.0)
+        if unit == "%":
+            t = min(t, 100.0)
+        notes.append("target nudged one step after rounding")
+    return verb, b, t, notes
+
+
+def _step(unit: str) -> float:
+    return {"%": 10.0, "USD": 10000.0, "count": 5.0, "x": 1.0}.get(unit, 5.0)
+
+
+def fmt_value(v: float, unit: str) -> str:
+    """A number with its unit, in a form the key-result parser reads back exactly."""
+    num = f"{v:g}" if v == int(v) or unit != "USD" else f"{v:.2f}"
+    if unit == "%":
+        return f"{num}%"
+    if unit == "x":
+        return f"{num}x"
+    if unit == "USD":
+        for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(v) >= div:
+                return f"${v / div:.3g}{suffix}"
+        return f"${v:g}"
+    return num
+
+
+def metric_phrase(name: str) -> str:
+    """'Pipeline coverage (%)' -> 'pipeline coverage': keep acronyms, drop unit notes."""
+    name = re.sub(r"\s*\([^)]*\)\s*$", "", name.strip()) or name.strip()
+    first, _, rest = name.partition(" ")
+    if first[:1].isupper() and not (len(first) > 1 and first[1:2].isupper()):
+        first = first[:1].lower() + first[1:]
+    return f"{first} {rest}".strip()
+
+
+def sentence(verb: str, metric: str, baseline: float, target: float, unit: str) -> str:
+    """'Raise win rate from 21% to 30%' / 'Shorten sales cycle from 45 to 38 days'."""
+    m = metric_phrase(metric)
+    if unit in ("days", "hours", "weeks", "points"):
+        return f"{verb.capitalize()} {m} from {fmt_value(baseline, unit)} to {fmt_value(target, unit)} {unit}"
+    return f"{verb.capitalize()} {m} from {fmt_value(baseline, unit)} to {fmt_value(target, unit)}"
+
+
+def assemble_kr(fields: BaseModel, role: Role) -> KROrigin:
+    """Turn one structured key result from the model into a sentence, recording what code changed."""
+    data = fields.model_dump()
+    metric = next((m for m in role.metrics if m.name == data["metric"]), None)
+    lib_unit = library_unit(metric) if metric else None
+    unit = lib_unit or data["unit"]
+    verb, b, t, notes = fix_numbers(data["verb"], data["baseline"], data["target"], unit, data["metric"])
+    if lib_unit and lib_unit != data["unit"]:
+        notes.append(f"unit {data['unit']!r} replaced by the role library's {lib_unit!r}")
+    return KROrigin(
+        text=sentence(verb, data["metric"], b, t, unit),
+        verb="model" if verb == data["verb"] else "code",
+        metric="model",
+        numbers="model" if (b, t) == (data["baseline"], data["target"]) else "model_fixed_by_code",
+        unit="role_library" if lib_unit else "model",
+        notes=notes,
+    )
+
+
+_BAD_OBJECTIVE = re.compile(r"[{}<>\[\]|\\`#*_]|okr_data|json|objective:|key result", re.I)
+
+
+def clean_objective(text: str) -> str | None:
+    """The model's objective as one tidy sentence, or None when it is not usable text."""
+    t = " ".join(text.split()).strip(" \"'“”‘’-–—:")
+    t = re.split(r"(?<=[.!?])\s", t)[0].rstrip(".!;,")
+    if _BAD_OBJECTIVE.search(t):
+        return None
+    words = re.findall(r"[A-Za-z][A-Za-z'’\-]*", t)
+    if len(words) < 4 or len(words) > 20:
+        return None
+    letters = sum(c.isalpha() or c.isspace() for c in t)
+    if letters / max(1, len(t)) < 0.85:
+        return None
+    return t[:1].upper() + t[1:]
+
+
+def clean_metric(text: str) -> str | None:
+    """A free-text metric name from the model, or None when it is not a plausible name."""
+    t = " ".join(text.split()).strip(" \"'.,:;-")
+    t = re.sub(r"\d+([.,]\d+)?\s*%?", "", t).strip()
+    if not t or _BAD_OBJECTIVE.search(t) or not re.fullmatch(r"[A-Za-z][A-Za-z \-/&'’()]*", t):
+        return None
+    if not 1 <= len(t.split()) <= 8:
+        return None
+    return t.lower() if not re.search(r"[A-Z]{2,}", t) else t
