@@ -142,15 +142,16 @@ def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: st
     if b == t or (decreasing and t < b * 0.3) or (not decreasing and b > 0 and t > b * 3):
         t = b * (0.75 if decreasing else 1.3) if b > 0 else (0.0 if decreasing else _step(unit))
         notes.append("target set to a step of about 25-30% from the baseline")
-    if unit == "%" and t > 100:
-        t = 100.0 if b < 100 else b
+    if unit == "%":
+        t = min(t, 100.0)
     b, t = _round(b, unit), _round(t, unit)
-    if b == t:  # rounding ate the step
-        t = b + (-1 if decreasing else 1) * (1 if unit != "USD" else max(1.0, b * 0.1))
-        t = max(t, 0.0)
-        if unit == "%":
-            t = min(t, 100.0)
-        notes.append("target nudged one step after rounding")
+    if b == t:  # capping or rounding ate the step
+        step = max(1.0, b * 0.1) if unit == "USD" else 1.0 if unit != "x" else 0.5
+        if decreasing:
+            b, t = (b, b - step) if b - step >= 0 else (t + step, t)
+        else:
+            b, t = (b, b + step) if unit != "%" or b + step <= 100 else (100.0 - step, 100.0)
+        notes.append("target moved one step away from the baseline")
     return verb, b, t, notes
 
 
