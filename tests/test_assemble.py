@@ -62,29 +62,42 @@ def test_percentage_target_never_exceeds_100_and_differs_from_baseline() -> None
 
 def test_draft_schema_limits_metrics_to_the_role_library() -> None:
     schema = draft_schema(ROLE)
-    kr = {"verb": "raise", "metric": "Win rate", "baseline": 20, "target": 30, "unit": "%"}
+    kr = {"verb": "raise", "metric": "Win rate", "baseline": 20, "target": 30}
     lead = {**kr, "metric": "Pipeline coverage"}
-    ok = schema.model_validate({"objective": "Customers choose us first", "result": kr, "signal": lead, "extra": kr})
+    ok = schema.model_validate({"objective": "Customers choose us first", "result": kr, "signal": lead})
     assert ok.result.metric == "Win rate"
     with pytest.raises(ValidationError):  # a leading metric is not allowed in the lagging slot
-        schema.model_validate({"objective": "Customers choose us first", "result": lead, "signal": lead, "extra": kr})
+        schema.model_validate({"objective": "Customers choose us first", "result": lead, "signal": lead})
+    with pytest.raises(ValidationError):  # nor a metric the role library does not list
+        schema.model_validate({"objective": "Customers choose us", "result": {**kr, "metric": "Happiness"}, "signal": lead})
     with pytest.raises(ValidationError):
-        schema.model_validate({"objective": "x" * 200, "result": kr, "signal": lead, "extra": kr})
+        schema.model_validate({"objective": "x" * 200, "result": kr, "signal": lead})
 
 
 def test_assemble_kr_uses_library_unit_and_records_code_changes() -> None:
     schema = draft_schema(ROLE)
     out = schema.model_validate({
         "objective": "Customers choose us first",
-        "result": {"verb": "raise", "metric": "Sales cycle length", "baseline": 38, "target": 45, "unit": "%"},
-        "signal": {"verb": "raise", "metric": "Pipeline coverage", "baseline": 2, "target": 3, "unit": "x"},
-        "extra": {"verb": "raise", "metric": "Win rate", "baseline": 20, "target": 28, "unit": "%"},
+        "result": {"verb": "raise", "metric": "Sales cycle length", "baseline": 38, "target": 45},
+        "signal": {"verb": "raise", "metric": "Pipeline coverage", "baseline": 2, "target": 3},
     })
     cyc = assemble_kr(out.result, ROLE)
     assert cyc.text == "Shorten sales cycle length from 45 to 38 days"
     assert cyc.verb == "code" and cyc.numbers == "model_fixed_by_code" and cyc.unit == "role_library"
-    win = assemble_kr(out.extra, ROLE)
-    assert win.text == "Raise win rate from 20% to 28%" and win.verb == "model" and win.numbers == "model"
+    cov = assemble_kr(out.signal, ROLE)
+    assert cov.text == "Raise pipeline coverage from 2x to 3x" and cov.verb == "model" and cov.numbers == "model"
+
+
+def test_money_is_read_in_thousands_and_units_come_from_names() -> None:
+    schema = draft_schema(ROLE)
+    out = schema.model_validate({
+        "objective": "Customers choose us first",
+        "result": {"verb": "grow", "metric": "Average deal size", "baseline": 25, "target": 32},
+        "signal": {"verb": "grow", "metric": "Qualified opportunities per month", "baseline": 12, "target": 18},
+    })
+    assert assemble_kr(out.result, ROLE).text == "Grow average deal size from $25k to $32k"
+    opp = assemble_kr(out.signal, ROLE)
+    assert opp.text == "Grow qualified opportunities per month from 12 to 18" and opp.unit == "code"
 
 
 @pytest.mark.parametrize("raw,want", [

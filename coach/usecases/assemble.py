@@ -31,6 +31,7 @@ _UNIT_ALIASES = {
     "points": "points", "score": "points", "pts": "points", "x": "x", "ratio": "x", "multiple": "x",
 }
 Objective = Annotated[str, Field(min_length=3, max_length=120)]
+MONEY_SCALE = 1000.0  # the draft prompt asks for money in thousands of USD
 
 
 class ObjectiveOut(BaseModel):
@@ -72,34 +73,47 @@ def _kr_model(name: str, metrics: list[str]) -> type[BaseModel]:
         metric=(Literal[tuple(metrics)], ...),  # type: ignore[valid-type]
         baseline=(float, ...),
         target=(float, ...),
-        unit=(Unit, ...),
     )
 
 
 def draft_schema(role: Role) -> type[BaseModel]:
-    """The draft answer: an objective and three key results whose metrics come from the role's list.
+    """The draft answer: an objective and two key results whose metrics come from the role's list.
 
-    When the role has both kinds, one key result must be a lagging result and one a leading signal,
-    so every draft mixes them; the third may use any metric.
+    When the role has both kinds, the first key result must be a lagging result and the second a leading
+    signal, so every draft mixes them. Units come from the library (or the metric's name), not the model:
+    fewer fields, fewer tokens, fewer chances for a tiny model to go wrong.
     """
     names = [m.name for m in role.metrics]
-    lagging = [m.name for m in role.metrics if m.kind == "lagging"]
-    leading = [m.name for m in role.metrics if m.kind == "leading"]
-    if lagging and leading:
-        fields: dict[str, Any] = {
-            "objective": (Objective, ...),
-            "result": (_kr_model("ResultKR", lagging), ...),
-            "signal": (_kr_model("SignalKR", leading), ...),
-            "extra": (_kr_model("ExtraKR", names), ...),
-        }
-    else:
-        fields = {
-            "objective": (Objective, ...),
-            "result": (_kr_model("ResultKR", names), ...),
-            "signal": (_kr_model("SignalKR", names), ...),
-            "extra": (_kr_model("ExtraKR", names), ...),
-        }
-    return create_model("DraftOut", **fields)
+    lagging = [m.name for m in role.metrics if m.kind == "lagging"] or names
+    leading = [m.name for m in role.metrics if m.kind == "leading"] or names
+    return create_model(
+        "DraftOut",
+        objective=(Objective, ...),
+        result=(_kr_model("ResultKR", lagging), ...),
+        signal=(_kr_model("SignalKR", leading), ...),
+    )
+
+
+_NAME_UNITS = [
+    (re.compile(r"\b(rate|share|percent|percentage|ratio of|conversion|retention|churn|attainment)\b"), "%"),
+    (re.compile(r"\b(days|time|cycle|ramp-up|ramp)\b"), "days"),
+    (re.compile(r"\bhours\b"), "hours"),
+    (re.compile(r"\b(revenue|bookings|deal size|value|arr|mrr|acv|cost|spend|\$)\b"), "USD"),
+    (re.compile(r"\b(coverage)\b"), "x"),
+    (re.compile(r"\b(score|nps|csat)\b"), "points"),
+]
+
+
+def metric_unit(metric: Metric) -> tuple[str, str]:
+    """The unit of a library metric and where it came from ('role_library' or 'code', read from the name)."""
+    lib = library_unit(metric)
+    if lib:
+        return lib, "role_library"
+    low = metric.name.lower()
+    for pat, unit in _NAME_UNITS:
+        if pat.search(low):
+            return unit, "code"
+    return "count", "code"
 
 
 def lower_is_better(metric: str, unit: str | None) -> bool:
@@ -195,17 +209,20 @@ def assemble_kr(fields: BaseModel, role: Role) -> KROrigin:
     """Turn one structured key result from the model into a sentence, recording what code changed."""
     data = fields.model_dump()
     metric = next((m for m in role.metrics if m.name == data["metric"]), None)
-    lib_unit = library_unit(metric) if metric else None
-    unit = lib_unit or data["unit"]
-    verb, b, t, notes = fix_numbers(data["verb"], data["baseline"], data["target"], unit, data["metric"])
-    if lib_unit and lib_unit != data["unit"]:
-        notes.append(f"unit {data['unit']!r} replaced by the role library's {lib_unit!r}")
+    unit, unit_src = metric_unit(metric) if metric else ("count", "code")
+    b, t = data["baseline"], data["target"]
+    notes: list[str] = []
+    if unit == "USD" and max(abs(b), abs(t)) < MONEY_SCALE:
+        b, t = b * MONEY_SCALE, t * MONEY_SCALE  # the prompt asks for money in thousands
+        notes.append("money read as thousands of USD")
+    verb, b, t, fixes = fix_numbers(data["verb"], b, t, unit, data["metric"])
+    notes += fixes
     return KROrigin(
         text=sentence(verb, data["metric"], b, t, unit),
         verb="model" if verb == data["verb"] else "code",
         metric="model",
-        numbers="model" if (b, t) == (data["baseline"], data["target"]) else "model_fixed_by_code",
-        unit="role_library" if lib_unit else "model",
+        numbers="model_fixed_by_code" if fixes else "model",
+        unit=unit_src,  # type: ignore[arg-type]
         notes=notes,
     )
 

@@ -20,7 +20,8 @@ MAX_SAMPLES = 8
 DRAFT_MAX_TOKENS = 256
 # Objective findings that mean the model's wording failed; the others depend on set context, not wording.
 WORDING_RULES = {"objective.qualitative", "objective.outcome", "objective.inspiring", "objective.concise"}
-KR_FIELDS = ("result", "signal", "extra")
+KR_FIELDS = ("result", "signal")
+_ORIGIN_ORDER = {"model": 0, "model_copied_example": 1, "role_example": 2}
 
 
 def current_quarter(today: date | None = None) -> str:
@@ -40,6 +41,14 @@ def _nearest_example(role: Role, text: str, sample: int) -> str | None:
     order = sorted(range(len(role.good)), key=lambda i: (-len(ws & _words(role.good[i].objective)),
                                                           (i - sample) % len(role.good)))
     return role.good[order[0]].objective
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _is_example(role: Role, title: str) -> bool:
+    return any(_norm(title) == _norm(e.objective) for e in role.good)
 
 
 def _set_for(base: OKRSet, title: str, krs: list[str]) -> OKRSet:
@@ -77,6 +86,9 @@ def _build(out: BaseModel, role: Role, base: OKRSet, settings: Settings, *, samp
         if title is None:
             return None
         origin_kind = "role_example"
+    elif _is_example(role, title):
+        origin_kind = "model_copied_example"
+        note = "the model wrote out one of the role examples it was shown"
     okrs = _set_for(base, title, krs)
     report = rescore(okrs, settings)
     origin = DraftOrigin(objective=origin_kind, objective_note=note, key_results=origins,
@@ -89,7 +101,7 @@ def _rank(drafts: list[Draft]) -> list[Draft]:
     unique: dict[tuple[str, tuple[str, ...]], Draft] = {}
     for d in drafts:
         unique.setdefault((d.objective, tuple(d.key_results)), d)
-    ranked = sorted(unique.values(), key=lambda d: (-d.score, d.origin.objective != "model", not d.revised))
+    ranked = sorted(unique.values(), key=lambda d: (-d.score, _ORIGIN_ORDER[d.origin.objective], not d.revised))
     for i, d in enumerate(ranked, 1):
         d.rank = i
     return ranked

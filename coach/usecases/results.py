@@ -26,14 +26,15 @@ class KROrigin(BaseModel):
     verb: Literal["model", "code"]
     metric: Literal["model", "role_library", "user"]
     numbers: Literal["model", "model_fixed_by_code", "user", "user_and_model"]
-    unit: Literal["model", "role_library", "user"]
+    unit: Literal["model", "role_library", "code", "user"]
     notes: list[str] = Field(default_factory=list)
 
 
 class DraftOrigin(BaseModel):
     """Provenance of a draft: the model's raw structured answer and what code did with it."""
 
-    objective: Literal["model", "role_example"]
+    # "model_copied_example": the model wrote out one of the role examples it was shown.
+    objective: Literal["model", "model_copied_example", "role_example"]
     objective_note: str | None = None
     key_results: list[KROrigin] = Field(default_factory=list)
     sentence_assembly: Literal["code"] = "code"
