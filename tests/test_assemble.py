@@ -117,3 +117,10 @@ def test_clean_metric_and_phrase() -> None:
     assert clean_metric("{bad}") is None
     assert metric_phrase("Pipeline coverage (%)") == "pipeline coverage"
     assert metric_phrase("NPS score") == "NPS score"
+
+
+def test_magnitudes_are_scaled_into_a_plausible_range() -> None:
+    _, b, t, notes = fix_numbers("raise", 300000, 900000, "count", "customer contacts per account")
+    assert (b, t) == (3000, 9000) and any("power of ten" in n for n in notes)
+    _, b, t, _ = fix_numbers("shorten", 1200, 900, "days", "sales ramp-up")
+    assert (b, t) == (120, 90)

@@ -145,6 +145,7 @@ def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: st
     b, t = (abs(x) if math.isfinite(x) else 0.0 for x in (baseline, target))
     if (b, t) != (baseline, target):
         notes.append("negative or non-finite numbers made positive")
+    b, t = _into_range(b, t, unit, notes)
     if unit == "%":
         if b > 100 or t > 100:
             notes.append("percentages capped at 100")
@@ -167,6 +168,23 @@ def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: st
             b, t = (b, b + step) if unit != "%" or b + step <= 100 else (100.0 - step, 100.0)
         notes.append("target moved one step away from the baseline")
     return verb, b, t, notes
+
+
+# Plausible magnitudes per unit; numbers outside are scaled by powers of ten, keeping their ratio.
+_RANGES = {"x": (0.1, 20.0), "days": (1.0, 365.0), "hours": (0.1, 1000.0), "weeks": (1.0, 52.0),
+           "points": (1.0, 100.0), "count": (1.0, 10000.0), "USD": (1000.0, 1e9)}
+
+
+def _into_range(b: float, t: float, unit: str, notes: list[str]) -> tuple[float, float]:
+    lo, hi = _RANGES.get(unit, (0.0, float("inf")))
+    top, scaled = max(b, t), False
+    while top > hi:
+        b, t, top, scaled = b / 10, t / 10, top / 10, True
+    while 0 < top < lo:
+        b, t, top, scaled = b * 10, t * 10, top * 10, True
+    if scaled:
+        notes.append(f"numbers scaled by a power of ten into a plausible range for {unit}")
+    return b, t
 
 
 def _step(unit: str) -> float:

@@ -52,6 +52,7 @@ class Draft(BaseModel):
     okrs: OKRSet
     origin: DraftOrigin
     source: Literal["model", "role_example"] = "model"
+    to_confirm: list[str] = Field(default_factory=list, description="Numbers the model guessed; check them.")
     sample: int | None = Field(default=None, description="Index of the model sample; None for the revision.")
     revised: bool = False
 
