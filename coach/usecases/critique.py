@@ -41,8 +41,11 @@ def _coach(model: LLMLike, okrs: OKRSet, report: Report, settings: Settings) -> 
             findings=finding_ctx([f for _, f in _objective_findings(report, oi)]), propose_title=wording,
         )
         schema = CommentTitleOut if wording else CommentOut
-        out = model.generate(messages=render("critique", prompt, settings=settings), schema=schema, n=1,
-                             temperature=0.5, max_tokens=COMMENT_MAX_TOKENS)[0]
+        outs = model.generate(messages=render("critique", prompt, settings=settings), schema=schema, n=1,
+                              temperature=0.5, max_tokens=COMMENT_MAX_TOKENS)
+        if not outs:
+            raise ModelError("the model returned no answer")
+        out = outs[0]
         if text := clean_comment(out.comment):
             comments.append(Commentary(objective_index=oi, text=text))
         if isinstance(out, CommentTitleOut):

@@ -73,6 +73,8 @@ def kr_text(out: FreeKROut, report: Report, oi: int, ki: int) -> tuple[str, KROr
             return None
         metric, metric_src = parsed.metric, "user"
     same = bool(parsed.metric) and metric.lower() == (parsed.metric or "").lower()
+    if same:
+        metric_src = "user"
     user_unit = _PARSER_UNITS.get(parsed.unit or "") if same else None
     unit = user_unit or out.unit
     b, t, to_confirm = out.baseline, out.target, []
@@ -117,7 +119,8 @@ def propose(model: LLMLike, okrs: OKRSet, report: Report, oi: int, ki: int | Non
         seen.add(text)
         if (rw := judge(okrs, report, oi, ki, text, settings, origin=origin, to_confirm=confirm)) is not None:
             kept.append(rw)
-    kept.sort(key=lambda r: (-r.proposed_score, -r.set_score_after))
+    # On equal scores, prefer rewrites that keep the user's own metric.
+    kept.sort(key=lambda r: (-r.proposed_score, -r.set_score_after, bool(r.origin and r.origin.metric != "user")))
     return kept, total - len(kept)
 
 
