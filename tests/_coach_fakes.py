@@ -17,6 +17,7 @@ ROLE = Role(
         Metric(name="Sales cycle length", kind="lagging", unit="days"),
         Metric(name="Pipeline coverage", kind="leading", unit="x"),
         Metric(name="Qualified opportunities per month", kind="leading"),
+        Metric(name="SQL to meeting conversion", kind="leading", unit="%"),  # an acronym: kr.jargon fires
     ],
     good=[
         ExampleOKR(objective="New accounts reach full value sooner without straining support",

@@ -22,6 +22,8 @@ GOOD = draft_answer("Our biggest accounts choose us again and bring their peers"
                     result=kr("Win rate", 21, 30), signal=kr("Pipeline coverage", 2, 3))
 WEAK = draft_answer("Implement a new CRM for the team",
                     result=kr("Average deal size", 25, 32, "grow"), signal=kr("Qualified opportunities per month", 12, 18))
+JARGON = draft_answer("Our biggest accounts choose us again and bring their peers",
+                      result=kr("Win rate", 21, 30), signal=kr("SQL to meeting conversion", 20, 30))
 
 
 def test_drafts_are_ranked_by_rubric_score_and_carry_their_report() -> None:
@@ -72,19 +74,23 @@ def test_a_copied_example_objective_is_labelled_as_copied() -> None:
 def test_best_draft_is_revised_with_its_findings_listed() -> None:
     revised = draft_answer("Customers choose us first when they renew",
                            result=kr("Win rate", 25, 32), signal=kr("Qualified opportunities per month", 10, 14))
-    llm = ScriptedLLM(GOOD, revised)
-    res = draft(role="Account Executive", n=1, settings=SETTINGS, llm=llm)  # no team: owner finding to fix
+    llm = ScriptedLLM(JARGON, revised)
+    res = draft(role="Account Executive", n=1, settings=SETTINGS, llm=llm)
     assert len(llm.calls) == 2
     revision_prompt = llm.calls[1]["messages"][1]["content"]
-    assert "The reviewer found these problems" in revision_prompt and "objective.owner" in revision_prompt
+    assert "The reviewer found these problems" in revision_prompt and "kr.jargon" in revision_prompt
+    assert "objective.owner" not in revision_prompt  # set context is the user's to give, not the model's to fix
     assert any(d.revised for d in res.drafts)
 
 
-def test_no_revision_call_when_the_best_draft_has_no_findings() -> None:
+def test_no_revision_call_when_the_best_draft_has_no_findings_the_model_can_fix() -> None:
     llm = ScriptedLLM(GOOD)
     ctx = DraftContext(period="2026-Q3", team="Enterprise Sales", focus_area="Grow in existing accounts")
     res = draft(role="Account Executive", context=ctx, n=1, settings=SETTINGS, llm=llm)
     assert res.drafts[0].score == 100 and len(llm.calls) == 1
+    llm = ScriptedLLM(GOOD)
+    res = draft(role="Account Executive", n=1, settings=SETTINGS, llm=llm)  # owner missing: only context findings
+    assert res.drafts[0].score < 100 and len(llm.calls) == 1
 
 
 def test_numbers_are_fixed_in_code_and_recorded() -> None:
@@ -108,7 +114,7 @@ def test_model_failure_falls_back_to_scored_role_examples() -> None:
 
 
 def test_failed_revision_keeps_the_first_drafts() -> None:
-    llm = ScriptedLLM(GOOD, ModelError("timed out"))
+    llm = ScriptedLLM(JARGON, ModelError("timed out"))
     res = draft(role="Account Executive", n=1, settings=SETTINGS, llm=llm)
     assert res.llm_used and res.drafts and any("revision skipped" in n for n in res.notes)
 

@@ -154,9 +154,12 @@ def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: st
     if (decreasing and t > b) or (not decreasing and t < b):
         b, t = t, b
         notes.append("baseline and target swapped to match the verb")
-    if b == t or (decreasing and t < b * 0.3) or (not decreasing and b > 0 and t > b * 3):
+    timid = (decreasing and t > b * 0.95) or (not decreasing and t < b * 1.05)
+    wild = (decreasing and t < b * 0.3) or (not decreasing and b > 0 and t > b * 3)
+    if b == t or timid or wild:
         t = b * (0.75 if decreasing else 1.3) if b > 0 else (0.0 if decreasing else _step(unit))
         notes.append("target set to a step of about 25-30% from the baseline")
+        b, t = _into_range(b, t, unit, notes)
     if unit == "%":
         t = min(t, 100.0)
     b, t = _round(b, unit), _round(t, unit)
@@ -182,7 +185,7 @@ def _into_range(b: float, t: float, unit: str, notes: list[str]) -> tuple[float,
         b, t, top, scaled = b / 10, t / 10, top / 10, True
     while 0 < top < lo:
         b, t, top, scaled = b * 10, t * 10, top * 10, True
-    if scaled:
+    if scaled and not any("power of ten" in n for n in notes):
         notes.append(f"numbers scaled by a power of ten into a plausible range for {unit}")
     return b, t
 
@@ -248,15 +251,17 @@ def assemble_kr(fields: BaseModel, role: Role) -> KROrigin:
 _BAD_OBJECTIVE = re.compile(r"[{}<>\[\]|\\`#*_]|okr_data|json|objective:|key result", re.I)
 
 
-def clean_objective(text: str) -> str | None:
+def clean_objective(text: str, role_words: set[str] | None = None) -> str | None:
     """The model's objective as one tidy sentence, or None when it is not usable text."""
     t = " ".join(text.split()).strip(" \"'“”‘’-–—:")
     t = re.split(r"(?<=[.!?])\s", t)[0].rstrip(".!;,")
     if _BAD_OBJECTIVE.search(t):
         return None
-    words = re.findall(r"[A-Za-z][A-Za-z'’\-]*", t)
-    if len(words) < 4 or len(words) > 20:
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’\-]*", t) if len(w) > 1]
+    if len(words) < 4 or len(words) > 20 or re.search(r"\be\.?g\b|\bi\.e\b|\betc\b", t, re.I):
         return None
+    if role_words and len([w for w in words if w.lower() not in role_words]) < 3:
+        return None  # mostly the role's own name ("Account Executive, new revenue")
     letters = sum(c.isalpha() or c.isspace() for c in t)
     if letters / max(1, len(t)) < 0.85:
         return None

@@ -69,7 +69,7 @@ def _build(out: BaseModel, role: Role, base: OKRSet, settings: Settings, *, samp
         origins.append(assemble_kr(fields, role))
     krs = [o.text for o in origins]
     raw_title = str(getattr(out, "objective", ""))
-    title = clean_objective(raw_title)
+    title = clean_objective(raw_title, {w.lower() for w in re.findall(r"[A-Za-z]+", role.role)})
     origin_kind, note = "model", None
     if title is not None:
         report = rescore(_set_for(base, title, krs), settings)
@@ -121,8 +121,12 @@ def _examples_only(role: Role, base: OKRSet, settings: Settings) -> list[Draft]:
     return _rank(out)
 
 
+# Findings about set context (owner, period, alignment) come from the user's input; the model cannot fix them.
+CONTEXT_RULES = {"objective.owner", "objective.time_bound", "objective.aligned"}
+
+
 def _findings_for_revision(d: Draft) -> list[str]:
-    return [f"{f.rule}: {f.message}" for _, f in d.report.all_findings()]
+    return [f"{f.rule}: {f.message}" for _, f in d.report.all_findings() if f.rule not in CONTEXT_RULES]
 
 
 def draft(
