@@ -30,7 +30,7 @@ _UNIT_ALIASES = {
     "#": "count", "count": "count", "number": "count", "n": "count", "customers": "count", "accounts": "count",
     "points": "points", "score": "points", "pts": "points", "x": "x", "ratio": "x", "multiple": "x",
 }
-Objective = Annotated[str, Field(min_length=3, max_length=120)]
+Objective = Annotated[str, Field(min_length=3, max_length=90)]
 MONEY_SCALE = 1000.0  # the draft prompt asks for money in thousands of USD
 
 
@@ -248,6 +248,8 @@ def assemble_kr(fields: BaseModel, role: Role) -> KROrigin:
     )
 
 
+_DANGLING = {"a", "an", "the", "and", "or", "to", "of", "for", "with", "in", "on", "by", "our", "their", "your", "but",
+             "that", "which", "from", "as", "at", "into"}
 _BAD_OBJECTIVE = re.compile(r"[{}<>\[\]|\\`#*_]|okr_data|json|objective:|key result", re.I)
 
 
@@ -260,6 +262,8 @@ def clean_objective(text: str, role_words: set[str] | None = None) -> str | None
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’\-]*", t) if len(w) > 1]
     if len(words) < 4 or len(words) > 20 or re.search(r"\be\.?g\b|\bi\.e\b|\betc\b", t, re.I):
         return None
+    if words[-1].lower() in _DANGLING:
+        return None  # cut off mid-sentence by the length limit
     if role_words and len([w for w in words if w.lower() not in role_words]) < 3:
         return None  # mostly the role's own name ("Account Executive, new revenue")
     letters = sum(c.isalpha() or c.isspace() for c in t)
