@@ -262,7 +262,7 @@ def clean_objective(text: str, role_words: set[str] | None = None) -> str | None
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’\-]*", t) if len(w) > 1]
     if len(words) < 4 or len(words) > 20 or re.search(r"\be\.?g\b|\bi\.e\b|\betc\b", t, re.I):
         return None
-    if words[-1].lower() in _DANGLING:
+    if t.split()[-1].lower() in _DANGLING:
         return None  # cut off mid-sentence by the length limit
     if role_words and len([w for w in words if w.lower() not in role_words]) < 3:
         return None  # mostly the role's own name ("Account Executive, new revenue")
