@@ -146,3 +146,31 @@ def test_default_period_is_the_current_quarter_and_noted() -> None:
 def test_an_empty_role_is_a_clear_error() -> None:
     with pytest.raises(InputError, match="role"):
         draft(role="  ", settings=SETTINGS, llm=ScriptedLLM())
+
+
+def test_cli_draft_prints_ranked_drafts_with_scores(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import json
+
+    from coach.cli.main import main
+
+    llm = ScriptedLLM(GOOD, WEAK)
+    monkeypatch.setattr("coach.usecases.draft.get_model", lambda settings, given: llm)
+    assert main(["draft", "--role", "Account Executive", "--n", "2", "--period", "2026-Q3", "--team", "Sales"]) == 0
+    out = capsys.readouterr().out
+    assert "#1  score" in out and "model: scripted" in out and "Raise win rate from 21% to 30%" in out
+    llm.enqueue(GOOD)
+    assert main(["draft", "--role", "Account Executive", "--n", "1", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["llm_used"] and data["drafts"][0]["score"] == data["drafts"][0]["report"]["score"]
+
+
+def test_cli_draft_says_when_it_fell_back(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from coach.cli.main import main
+
+    def broken(settings, given):
+        raise ModelError("cannot start the local model")
+
+    monkeypatch.setattr("coach.usecases.draft.get_model", broken)
+    assert main(["draft", "--role", "Account Executive"]) == 0
+    out = capsys.readouterr().out
+    assert "fallback: model unavailable" in out and "role library example" in out
