@@ -96,3 +96,35 @@ def test_an_objective_without_problems_gets_commentary_only() -> None:
     res = critique(CLEAN, with_llm=True, settings=SETTINGS, llm=llm)
     assert res.commentary[0].text == "Strong and measurable." and res.rewrites == []
     assert llm.calls[0]["schema"].__name__ == "CommentOut"
+
+
+def test_review_coach_hook_adds_commentary_and_rewrites(monkeypatch: pytest.MonkeyPatch, tmp_path, capsys) -> None:
+    import json
+
+    from coach.cli.llm import add_coach_commentary, render_coach_text
+    from coach.cli.main import main
+
+    llm = ScriptedLLM({"comment": "Say what the CRM changes.", "objective": "Every rep knows each account's next step"})
+    monkeypatch.setattr("coach.usecases.critique.get_model", lambda settings, given: llm)
+    data = add_coach_commentary(review(WEAK_TITLE), WEAK_TITLE, SETTINGS)
+    assert data["llm_used"] and data["rewrites"][0]["proposed_score"] > data["rewrites"][0]["original_score"]
+    text = render_coach_text(data)
+    assert "Say what the CRM changes." in text and "score" in text and "Every rep knows" in text
+
+    path = tmp_path / "okrs.json"
+    path.write_text(json.dumps(WEAK_TITLE.model_dump(mode="json", exclude_none=True)))
+    llm.enqueue({"comment": "Say what the CRM changes.", "objective": "Every rep knows each account's next step"})
+    assert main(["review", str(path), "--coach", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["score"] == review(WEAK_TITLE).score and out["coach"]["llm_used"]
+
+
+def test_review_coach_hook_reports_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    from coach.cli.llm import add_coach_commentary, render_coach_text
+
+    def broken(settings, given):
+        raise ModelError("local model did not start")
+
+    monkeypatch.setattr("coach.usecases.critique.get_model", broken)
+    data = add_coach_commentary(review(WEAK_TITLE), WEAK_TITLE, SETTINGS)
+    assert not data["llm_used"] and "did not start" in render_coach_text(data)
