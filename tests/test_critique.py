@@ -92,9 +92,9 @@ def test_injection_text_is_data_and_cannot_move_the_score() -> None:
 
 
 def test_an_objective_without_problems_gets_commentary_only() -> None:
-    llm = ScriptedLLM({"comment": "Strong and measurable."})
+    llm = ScriptedLLM({"comment": "Strong, measurable and clear."})
     res = critique(CLEAN, with_llm=True, settings=SETTINGS, llm=llm)
-    assert res.commentary[0].text == "Strong and measurable." and res.rewrites == []
+    assert res.commentary[0].text == "Strong, measurable and clear." and res.rewrites == []
     assert llm.calls[0]["schema"].__name__ == "CommentOut"
 
 

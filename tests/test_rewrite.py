@@ -36,8 +36,9 @@ def test_candidates_are_ranked_and_only_better_ones_kept() -> None:
     assert res.llm_used and res.original == "Raise win rate to 30%"
     assert res.original_score == review(OKRS).objectives[0].key_results[0].score
     texts = [c.proposed for c in res.candidates]
-    assert texts == ["Raise win rate from 18% to 30%", "Raise win rate from 21% to 30%", "Raise happiness from 1 to 2"]
-    assert [c.origin.metric for c in res.candidates] == ["user", "user", "model"]
+    # "happiness" is off topic: the user's metric and target stay, the baseline moves to a sane step
+    assert texts == ["Raise win rate from 18% to 30%", "Raise win rate from 23% to 30%", "Raise win rate from 21% to 30%"]
+    assert [c.origin.metric for c in res.candidates] == ["user", "user", "user"]
     assert all(c.proposed_score > c.original_score for c in res.candidates)
     scores = [c.proposed_score for c in res.candidates]
     assert scores == sorted(scores, reverse=True)
@@ -77,3 +78,23 @@ def test_model_failure_gives_rubric_only_result() -> None:
 def test_out_of_range_indices_are_clear_errors(oi: int, ki: int | None) -> None:
     with pytest.raises(InputError, match="out of range"):
         rewrite(okrs=OKRS, objective_index=oi, kr_index=ki, settings=SETTINGS, llm=ScriptedLLM())
+
+
+ACTIVITY = from_obj({"period": "2026-Q3", "team": "Sales", "objectives": [{
+    "title": "Prospects want a second meeting", "key_results": ["Hold 40 discovery calls", "Improve customer satisfaction"]}]})
+
+
+def test_an_activity_is_not_dressed_up_with_a_baseline() -> None:
+    llm = ScriptedLLM(_kr("discovery calls", 30, 40, "count"), _kr("today's value", 30, 40, "count"),
+                      _kr("calls that lead to a second meeting", 20, 35, "%"))
+    res = rewrite(okrs=ACTIVITY, objective_index=0, kr_index=0, settings=SETTINGS, llm=llm, n=3)
+    assert [c.proposed for c in res.candidates] == ["Raise calls that lead to a second meeting from 20% to 35%"]
+    assert res.rejected == 2
+
+
+def test_filler_metrics_fall_back_to_the_users_metric_with_guesses_flagged() -> None:
+    llm = ScriptedLLM(_kr("today's value", 30, 40, "points"))
+    res = rewrite(okrs=ACTIVITY, objective_index=0, kr_index=1, settings=SETTINGS, llm=llm, n=1)
+    (c,) = res.candidates
+    assert c.proposed == "Raise customer satisfaction from 30 to 40" and c.origin.metric == "user"
+    assert len(c.to_confirm) == 2  # both numbers are the model's guesses, and the user is told so

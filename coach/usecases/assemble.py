@@ -134,8 +134,12 @@ def _round(v: float, unit: str) -> float:
     return float(round(v, digits))
 
 
-def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: str) -> tuple[str, float, float, list[str]]:
-    """Make the numbers tell a sensible story: finite, in range, moving in the verb's direction by a sane step."""
+def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: str, *,
+                keep: Literal["baseline", "target"] | None = None) -> tuple[str, float, float, list[str]]:
+    """Make the numbers tell a sensible story: finite, in range, moving in the verb's direction by a sane step.
+
+    `keep` names a number the user gave; then only the other one moves.
+    """
     notes: list[str] = []
     down = lower_is_better(metric, unit)
     if down and verb in VERBS_UP:
@@ -145,12 +149,24 @@ def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: st
     b, t = (abs(x) if math.isfinite(x) else 0.0 for x in (baseline, target))
     if (b, t) != (baseline, target):
         notes.append("negative or non-finite numbers made positive")
-    b, t = _into_range(b, t, unit, notes)
+    if keep is None:
+        b, t = _into_range(b, t, unit, notes)
     if unit == "%":
         if b > 100 or t > 100:
             notes.append("percentages capped at 100")
         b, t = min(b, 100.0), min(t, 100.0)
     decreasing = verb in VERBS_DOWN
+    if keep == "target":
+        if b == t or (decreasing and not t * 1.05 <= b <= t / 0.3) or (not decreasing and not t / 3 <= b <= t / 1.05):
+            b = _round(t / 0.75 if decreasing else t / 1.3, unit)
+            notes.append("baseline moved to a step of about 25-30% from your target")
+        return verb, b, t, notes
+    if keep == "baseline":
+        if b == t or (decreasing and not b * 0.3 <= t <= b * 0.95) or (not decreasing and not b * 1.05 <= t <= b * 3):
+            t = _round(b * 0.75 if decreasing else (b * 1.3 if b > 0 else _step(unit)), unit)
+            t = min(t, 100.0) if unit == "%" else t
+            notes.append("target set to a step of about 25-30% from your level")
+        return verb, b, t, notes
     if (decreasing and t > b) or (not decreasing and t < b):
         b, t = t, b
         notes.append("baseline and target swapped to match the verb")

@@ -23,7 +23,8 @@ def clean_comment(text: str) -> str:
     """One or two plain sentences of model commentary; markup and tags removed."""
     t = re.sub(r"[<>{}\[\]`*#]", "", " ".join(text.split())).strip()
     parts = re.split(r"(?<=[.!?])\s+", t)
-    return " ".join(parts[:2])[:400]
+    text = " ".join(parts[:2])[:400]
+    return text if len(re.findall(r"[A-Za-z]{2,}", text)) >= 4 else ""  # a word or two is not commentary
 
 
 def _coach(model: LLMLike, okrs: OKRSet, report: Report, settings: Settings) -> tuple[list[Commentary], list[Rewrite], int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from coach.corpus.library import Role
 from coach.errors import InputError, ModelError
 from coach.models import OKRSet, Report
@@ -63,38 +65,55 @@ def _prompt(okrs: OKRSet, report: Report, oi: int, ki: int | None, role: Role | 
     )
 
 
+_FILLER = {"value", "values", "today", "today's", "baseline", "target", "metric", "overall", "number", "result",
+           "results", "key", "objective", "level", "current", "new", "the", "of", "per", "a", "an", "and", "to"}
+
+
+def _content(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z][a-z'\-]*", text.lower()) if w not in _FILLER and len(w) > 2}
+
+
 def kr_text(out: FreeKROut, report: Report, oi: int, ki: int) -> tuple[str, KROrigin, list[str]] | None:
-    """Assemble the model's fields into a sentence, keeping the user's own numbers when the metric is unchanged."""
-    parsed = report.objectives[oi].key_results[ki].parsed
+    """Assemble the model's fields into a sentence, keeping the user's metric and numbers where they still apply.
+
+    The model's metric is used only when it is on topic (shares a word with the key result or its objective);
+    otherwise the user's own metric stays. When the metric is the user's, so are its unit and any numbers the
+    user gave; a status-quo key result ("keep churn under 2%") starts from the level it held.
+    """
+    kr_rep = report.objectives[oi].key_results[ki]
+    parsed = kr_rep.parsed
+    topic = _content(kr_rep.text) | _content(report.objectives[oi].title)
+    activity = any(f.rule == "kr.outcome" for f in kr_rep.findings)
     metric = clean_metric(out.metric)
-    metric_src = "model"
-    if metric is None:
-        if not parsed.metric:
-            return None
-        metric, metric_src = parsed.metric, "user"
-    same = bool(parsed.metric) and metric.lower() == (parsed.metric or "").lower()
-    if same:
-        metric_src = "user"
-    user_unit = _PARSER_UNITS.get(parsed.unit or "") if same else None
+    if metric is not None and not (_content(metric) and (activity or _content(metric) & topic)):
+        metric = None  # off topic, or prompt filler such as "today's value"
+    mine = _content(parsed.metric or "")
+    if metric is None or (mine and _content(metric) <= mine):
+        if not parsed.metric or activity:
+            return None  # an activity count stays an activity, whatever numbers surround it
+        metric = parsed.metric  # the model's metric says nothing the user's does not
+    # Still the user's measure: keep their unit and numbers (an activity's count does not carry over).
+    same = bool(mine & _content(metric)) and not activity
+    user_unit = (_PARSER_UNITS.get(parsed.unit or "") or "count") if same else None
     unit = user_unit or out.unit
-    b, t, to_confirm = out.baseline, out.target, []
-    num_src = "model"
+    b, t = out.baseline, out.target
+    user_b = user_t = False
     if same and parsed.direction == "maintain" and parsed.target is not None:
-        b, num_src = float(parsed.target), "user_and_model"  # the level held today is the new start
+        b, user_b = float(parsed.target), True  # the level held today is the new start
     elif same:
-        b = float(parsed.baseline) if parsed.baseline is not None else b
-        t = float(parsed.target) if parsed.target is not None else t
-        used = (parsed.baseline is not None) + (parsed.target is not None)
-        num_src = "user" if used == 2 else "user_and_model" if used else "model"
-    verb, fb, ft, notes = fix_numbers(out.verb, b, t, unit, metric)
-    if (fb, ft) != (b, t) and num_src == "model":
-        num_src = "model_fixed_by_code"
-    if not (same and parsed.baseline is not None and fb == parsed.baseline):
-        to_confirm.append(f"baseline {fb:g}: the model's guess; put today's real value")
-    if not (same and parsed.target is not None and ft == parsed.target):
-        to_confirm.append(f"target {ft:g}: the model's suggestion; set the level you aim for")
+        if parsed.baseline is not None:
+            b, user_b = float(parsed.baseline), True
+        if parsed.target is not None:
+            t, user_t = float(parsed.target), True
+    verb, fb, ft, notes = fix_numbers(out.verb, b, t, unit, metric, 
+                                      keep="target" if user_t and not user_b else "baseline" if user_b and not user_t else None)
+    user_b, user_t = user_b and fb == b, user_t and ft == t
+    num_src = ("user" if user_b and user_t else "user_and_model" if user_b or user_t
+               else "model_fixed_by_code" if notes else "model")
+    to_confirm = [] if user_b else [f"baseline {fb:g}: the model's guess; put today's real value"]
+    to_confirm += [] if user_t else [f"target {ft:g}: the model's suggestion; set the level you aim for"]
     text = sentence(verb, metric, fb, ft, unit)
-    origin = KROrigin(text=text, verb="model" if verb == out.verb else "code", metric=metric_src,  # type: ignore[arg-type]
+    origin = KROrigin(text=text, verb="model" if verb == out.verb else "code", metric="user" if metric == parsed.metric else "model",
                       numbers=num_src, unit="user" if user_unit else "model", notes=notes)  # type: ignore[arg-type]
     return text, origin, to_confirm
 
