@@ -19,9 +19,9 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coach.coach import DraftContext, DraftResult, draft  # noqa: E402
-from coach.corpus.library import load_roles  # noqa: E402
-from coach.settings import get_settings  # noqa: E402
+from coach.coach import DraftContext, DraftResult, draft
+from coach.corpus.library import load_roles
+from coach.settings import get_settings
 
 
 def _show(res: DraftResult) -> str:

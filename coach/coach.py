@@ -3,11 +3,29 @@
 from coach.usecases.critique import critique
 from coach.usecases.draft import draft
 from coach.usecases.results import (
-    Commentary, CritiqueResult, Draft, DraftContext, DraftOrigin, DraftResult, KROrigin, Rewrite, RewriteResult,
+    Commentary,
+    CritiqueResult,
+    Draft,
+    DraftContext,
+    DraftOrigin,
+    DraftResult,
+    KROrigin,
+    Rewrite,
+    RewriteResult,
 )
 from coach.usecases.rewrite import rewrite
 
 __all__ = [
-    "critique", "draft", "rewrite", "Commentary", "CritiqueResult", "Draft", "DraftContext", "DraftOrigin",
-    "DraftResult", "KROrigin", "Rewrite", "RewriteResult",
+    "Commentary",
+    "CritiqueResult",
+    "Draft",
+    "DraftContext",
+    "DraftOrigin",
+    "DraftResult",
+    "KROrigin",
+    "Rewrite",
+    "RewriteResult",
+    "critique",
+    "draft",
+    "rewrite",
 ]

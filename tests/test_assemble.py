@@ -8,7 +8,13 @@ from pydantic import ValidationError
 from coach.corpus.library import Metric, Role
 from coach.krparse import parse_kr
 from coach.usecases.assemble import (
-    assemble_kr, clean_metric, clean_objective, draft_schema, fix_numbers, metric_phrase, sentence,
+    assemble_kr,
+    clean_metric,
+    clean_objective,
+    draft_schema,
+    fix_numbers,
+    metric_phrase,
+    sentence,
 )
 
 ROLE = Role(

@@ -9,7 +9,14 @@ import pytest
 
 from coach.errors import CoachError
 from coach.prompts import (
-    CritiquePrompt, DraftPrompt, ExampleOKRCtx, FindingCtx, MetricCtx, RewritePrompt, as_data, render,
+    CritiquePrompt,
+    DraftPrompt,
+    ExampleOKRCtx,
+    FindingCtx,
+    MetricCtx,
+    RewritePrompt,
+    as_data,
+    render,
 )
 from coach.settings import Settings
 

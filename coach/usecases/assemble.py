@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, create_model
 
@@ -130,7 +130,7 @@ def _round(v: float, unit: str) -> float:
         return round(v, 1)
     if v == 0:
         return 0.0
-    digits = 2 - int(math.floor(math.log10(abs(v))))  # money: three significant figures
+    digits = 2 - math.floor(math.log10(abs(v)))  # money: three significant figures
     return float(round(v, digits))
 
 
@@ -266,7 +266,7 @@ def assemble_kr(fields: BaseModel, role: Role) -> KROrigin:
 
 _DANGLING = {"a", "an", "the", "and", "or", "to", "of", "for", "with", "in", "on", "by", "our", "their", "your", "but",
              "that", "which", "from", "as", "at", "into"}
-_BAD_OBJECTIVE = re.compile(r"[{}<>\[\]|\\`#*_]|okr_data|json|objective:|key result", re.I)
+_BAD_OBJECTIVE = re.compile(r"[{}<>\[\]|\\`#*_]|okr_data|json|objective:|key result", re.IGNORECASE)
 
 
 def clean_objective(text: str, role_words: set[str] | None = None) -> str | None:
@@ -276,7 +276,7 @@ def clean_objective(text: str, role_words: set[str] | None = None) -> str | None
     if _BAD_OBJECTIVE.search(t):
         return None
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’\-]*", t) if len(w) > 1]
-    if len(words) < 4 or len(words) > 20 or re.search(r"\be\.?g\b|\bi\.e\b|\betc\b", t, re.I):
+    if len(words) < 4 or len(words) > 20 or re.search(r"\be\.?g\b|\bi\.e\b|\betc\b", t, re.IGNORECASE):
         return None
     if t.split()[-1].lower() in _DANGLING:
         return None  # cut off mid-sentence by the length limit

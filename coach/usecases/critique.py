@@ -9,7 +9,14 @@ from coach.models import OKRSet, Report
 from coach.prompts import CritiquePrompt, render
 from coach.settings import Settings
 from coach.usecases.assemble import CommentOut, CommentTitleOut, clean_objective
-from coach.usecases.common import LLMLike, fallback_text, finding_ctx, get_model, rescore, role_or_none
+from coach.usecases.common import (
+    LLMLike,
+    fallback_text,
+    finding_ctx,
+    get_model,
+    rescore,
+    role_or_none,
+)
 from coach.usecases.draft import WORDING_RULES
 from coach.usecases.results import Commentary, CritiqueResult, Rewrite
 from coach.usecases.rewrite import judge, propose

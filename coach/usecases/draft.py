@@ -12,9 +12,29 @@ from coach.errors import InputError, ModelError
 from coach.models import Objective, OKRSet
 from coach.prompts import DraftPrompt, ExampleOKRCtx, MetricCtx, render
 from coach.settings import Settings
-from coach.usecases.assemble import VERBS_DOWN, VERBS_UP, assemble_kr, clean_objective, draft_schema
-from coach.usecases.common import LLMLike, fallback_text, find_role, get_model, model_name, rescore, role_examples
-from coach.usecases.results import Draft, DraftContext, DraftOrigin, DraftResult, KROrigin
+from coach.usecases.assemble import (
+    VERBS_DOWN,
+    VERBS_UP,
+    assemble_kr,
+    clean_objective,
+    draft_schema,
+)
+from coach.usecases.common import (
+    LLMLike,
+    fallback_text,
+    find_role,
+    get_model,
+    model_name,
+    rescore,
+    role_examples,
+)
+from coach.usecases.results import (
+    Draft,
+    DraftContext,
+    DraftOrigin,
+    DraftResult,
+    KROrigin,
+)
 
 MAX_SAMPLES = 8
 DRAFT_MAX_TOKENS = 256

@@ -10,11 +10,27 @@ from coach.models import OKRSet, Report
 from coach.prompts import ExampleOKRCtx, RewritePrompt, render
 from coach.settings import Settings
 from coach.usecases.assemble import (
-    VERBS_DOWN, VERBS_UP, FreeKROut, ObjectiveOut, clean_metric, clean_objective, fix_numbers, sentence,
+    VERBS_DOWN,
+    VERBS_UP,
+    FreeKROut,
+    ObjectiveOut,
+    clean_metric,
+    clean_objective,
+    fix_numbers,
+    sentence,
 )
 from coach.usecases.common import (
-    LLMLike, fallback_text, finding_ctx, get_model, item_rules, item_score, rescore, role_examples, role_or_none,
-    with_kr, with_title,
+    LLMLike,
+    fallback_text,
+    finding_ctx,
+    get_model,
+    item_rules,
+    item_score,
+    rescore,
+    role_examples,
+    role_or_none,
+    with_kr,
+    with_title,
 )
 from coach.usecases.results import KROrigin, Rewrite, RewriteResult
 
