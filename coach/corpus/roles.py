@@ -1,0 +1,83 @@
+"""Match a job title to a role in the library: exact name or alias first, then the nearest by meaning."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from pydantic import BaseModel
+
+from coach.corpus.embeddings import get_embedder
+from coach.corpus.index import Index, get_index
+from coach.corpus.library import Role
+from coach.errors import NotFoundError
+from coach.settings import Settings, get_settings
+
+
+class RoleMatch(BaseModel):
+    """Which library role answers for the title the user typed, and how it was found."""
+
+    query: str
+    role: Role
+    how: str  # "exact", "alias", "similar", "words"
+    score: float
+    alternatives: list[str] = []
+
+
+def _norm(s: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", s.lower()))
+
+
+def _by_name(idx: Index, name: str) -> RoleMatch | None:
+    n = _norm(name)
+    for r in idx.roles:
+        if n in (_norm(r.role), _norm(r.slug)):
+            return RoleMatch(query=name, role=r, how="exact", score=1.0)
+    for r in idx.roles:
+        if any(n == _norm(a) for a in r.aliases):
+            return RoleMatch(query=name, role=r, how="alias", score=1.0)
+    return None
+
+
+def similar_roles(name: str, *, settings: Settings | None = None, k: int = 3) -> list[tuple[Role, float]]:
+    """Roles ranked by how close the title is to their names, aliases and what they drive."""
+    idx = get_index(settings or get_settings())
+    slugs, labels, vecs = idx.role_label_vectors()
+    by_slug = {r.slug: r for r in idx.roles}
+    best: dict[str, float] = {}
+    if vecs is not None:
+        sims = vecs @ get_embedder().embed_one(name)
+        for slug, sim in zip(slugs, sims.tolist()):
+            best[slug] = max(best.get(slug, -1.0), float(sim))
+    else:  # no embeddings: word overlap with names and aliases
+        q = set(_norm(name).split())
+        for slug, label in zip(slugs, labels):
+            words = set(_norm(label).split())
+            best[slug] = max(best.get(slug, 0.0), len(q & words) / (len(q | words) or 1))
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    return [(by_slug[s], round(v, 4)) for s, v in ranked]
+
+
+def resolve_role(name: str, *, settings: Settings | None = None) -> RoleMatch:
+    """The role for a typed title; unknown titles get the nearest role (the match says which and why)."""
+    if not name or not name.strip():
+        raise NotFoundError("no role given", hint="pass a role such as 'Account Executive'")
+    settings = settings or get_settings()
+    idx = get_index(settings)
+    exact = _by_name(idx, name)
+    if exact:
+        return exact
+    ranked = similar_roles(name, settings=settings, k=3)
+    if not ranked or ranked[0][1] <= 0:
+        known = ", ".join(r.role for r in idx.roles)
+        raise NotFoundError(f"no role like {name!r} in the library", hint=f"known roles: {known}")
+    role, score = ranked[0]
+    how = "similar" if idx.backend == "vector" else "words"
+    return RoleMatch(query=name, role=role, how=how, score=score, alternatives=[r.role for r, _ in ranked[1:]])
+
+
+def list_roles(settings: Settings | None = None) -> list[Role]:
+    return list(get_index(settings or get_settings()).roles)
+
+
+__all__ = ["RoleMatch", "resolve_role", "similar_roles", "list_roles", "np"]
