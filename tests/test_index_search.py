@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from coach.corpus.index import connect, get_index
-from coach.corpus.roles import resolve_role
+from coach.corpus.roles import match_role, resolve_role
 from coach.corpus.search import search
 from coach.settings import Settings
 
@@ -34,9 +34,10 @@ def test_role_filter_returns_that_role_first(settings: Settings) -> None:
 
 
 def test_unknown_title_finds_nearest_role(settings: Settings) -> None:
-    m = resolve_role("Director of Software Engineering", settings=settings)
+    m = match_role("Director of Software Engineering", settings=settings)
     assert m.role.role == "Engineering Manager" and m.how == "similar"
-    assert resolve_role("AE", settings=settings).how == "alias"
+    assert match_role("AE", settings=settings).how == "alias"
+    assert resolve_role("ae", settings=settings).role == "Account Executive"
 
 
 def test_index_rebuilds_when_corpus_changes(settings: Settings) -> None:

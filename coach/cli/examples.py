@@ -9,14 +9,14 @@ import sys
 
 def cmd_examples(args: argparse.Namespace) -> int:
     from coach.corpus.index import get_index
-    from coach.corpus.roles import resolve_role
+    from coach.corpus.roles import match_role
     from coach.corpus.search import search
     from coach.settings import get_settings
 
     settings = get_settings()
     backend = "bm25" if args.bm25 else None
     idx = get_index(settings, backend=backend)
-    match = resolve_role(args.role, settings=settings)
+    match = match_role(args.role, settings=settings)
     role = match.role
     kinds = ("good", "weak") if args.weak else ("good",)
     hits = search(args.query or role.drives, role=role.role, k=args.k, kinds=kinds, settings=settings, backend=backend)

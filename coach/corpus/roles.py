@@ -58,8 +58,13 @@ def similar_roles(name: str, *, settings: Settings | None = None, k: int = 3) ->
     return [(by_slug[s], round(v, 4)) for s, v in ranked]
 
 
-def resolve_role(name: str, *, settings: Settings | None = None) -> RoleMatch:
-    """The role for a typed title; unknown titles get the nearest role (the match says which and why)."""
+def resolve_role(name: str, *, settings: Settings | None = None) -> Role:
+    """The role for a typed title; unknown titles get the nearest role."""
+    return match_role(name, settings=settings).role
+
+
+def match_role(name: str, *, settings: Settings | None = None) -> RoleMatch:
+    """The role for a typed title, and how it was found (exact, alias, or nearest by meaning)."""
     if not name or not name.strip():
         raise NotFoundError("no role given", hint="pass a role such as 'Account Executive'")
     settings = settings or get_settings()
@@ -80,4 +85,4 @@ def list_roles(settings: Settings | None = None) -> list[Role]:
     return list(get_index(settings or get_settings()).roles)
 
 
-__all__ = ["RoleMatch", "resolve_role", "similar_roles", "list_roles", "np"]
+__all__ = ["RoleMatch", "match_role", "resolve_role", "similar_roles", "list_roles", "np"]

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from coach.corpus.embeddings import get_embedder
 from coach.corpus.index import Index, get_index
-from coach.corpus.roles import resolve_role
+from coach.corpus.roles import match_role
 from coach.settings import Settings, get_settings
 
 Kind = Literal["good", "weak", "metric"]
@@ -93,7 +93,7 @@ def search(text: str, *, role: str | None = None, k: int = 5, kinds: tuple[str, 
 
     steps: list[tuple[str, tuple[Any, ...]]] = [("", ())]
     if role:
-        match = resolve_role(role, settings=settings)
+        match = match_role(role, settings=settings)
         steps = [("and v.slug = ?", (match.role.slug,)), ("and v.family = ?", (match.role.family,)), ("", ())]
     got: list[tuple[int, Hit]] = []
     seen: set[int] = set()
@@ -108,5 +108,5 @@ def search(text: str, *, role: str | None = None, k: int = 5, kinds: tuple[str, 
 
 def role_examples(role: str, *, settings: Settings | None = None) -> dict[str, Any]:
     """Everything the library holds for a role (used by drafting and `okr-coach examples`)."""
-    match = resolve_role(role, settings=settings or get_settings())
+    match = match_role(role, settings=settings or get_settings())
     return {"match": match, "role": match.role}
