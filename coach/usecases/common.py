@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
+import re
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
@@ -56,8 +56,14 @@ def find_role(name: str, settings: Settings) -> Role:
     """Resolve a role name (nearest known role for unknown names) through the retrieval layer."""
     from coach.corpus.roles import resolve_role
 
-    params = inspect.signature(resolve_role).parameters
-    return resolve_role(name, settings=settings) if "settings" in params else resolve_role(name)
+    return resolve_role(name, settings=settings)
+
+
+def same_role(name: str, role: Role) -> bool:
+    """The typed name is the role's own name or one of its aliases."""
+    norm = " ".join(re.findall(r"[a-z0-9]+", name.lower()))
+    names = [role.role, role.slug, *role.aliases]
+    return any(norm == " ".join(re.findall(r"[a-z0-9]+", n.lower())) for n in names)
 
 
 def role_or_none(name: str | None, settings: Settings) -> Role | None:

@@ -27,6 +27,7 @@ from coach.usecases.common import (
     model_name,
     rescore,
     role_examples,
+    same_role,
 )
 from coach.usecases.results import (
     Draft,
@@ -160,7 +161,7 @@ def draft(
     n = max(1, min(int(n), MAX_SAMPLES))
     r = find_role(role.strip(), settings)
     notes: list[str] = []
-    if r.role.lower() != role.strip().lower():
+    if not same_role(role, r):
         notes.append(f"no role named {role.strip()!r}; drafted for the nearest role {r.role!r}")
     period = ctx.period
     if not period:
