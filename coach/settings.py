@@ -32,6 +32,7 @@ class Settings(BaseModel):
     api_key: str | None = None
     llm_timeout_s: float = 60.0
     llm_max_retries: int = 2
+    llm_cache: bool = True
     max_input_bytes: int = 1_000_000
     anonymous_critique: bool = True
 
@@ -62,7 +63,7 @@ def settings_from_env() -> Settings:
             continue
         if field == "extra_corpus_dirs":
             values[field] = [Path(p) for p in raw.split(os.pathsep) if p]
-        elif field == "anonymous_critique":
+        elif field in ("anonymous_critique", "llm_cache"):
             values[field] = raw.lower() in ("1", "true", "yes", "on")
         else:
             values[field] = raw

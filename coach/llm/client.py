@@ -1,0 +1,191 @@
+"""The one place litellm is called: structured (JSON-schema) generation with validation, bounded re-ask and a cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from coach.errors import ModelError
+from coach.llm.cache import ResponseCache, request_key
+from coach.settings import Settings
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch litellm's price list
+
+T = TypeVar("T", bound=BaseModel)
+REASK = (
+    "Your last answer did not match the required JSON schema: {error}. "
+    "Answer again with one JSON object that matches the schema exactly, and nothing else."
+)
+
+
+@dataclass
+class Usage:
+    """What one `generate` call cost: requests sent, tokens, time, cache hits and invalid answers."""
+
+    requests: int = 0
+    cache_hits: int = 0
+    invalid: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+def _litellm() -> Any:
+    try:
+        import litellm
+    except ImportError as exc:
+        raise ModelError("litellm is not installed", hint="pip install -e '.[local]'") from exc
+    litellm.telemetry = False
+    litellm.suppress_debug_info = True
+    return litellm
+
+
+def response_format(schema: type[BaseModel]) -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()}}
+
+
+NUMBER_BOUND = 1_000_000_000
+
+
+def closed_schema(node: Any) -> Any:
+    """The schema for constrained decoding: objects take no extra keys, numbers stay within a sane range."""
+    if isinstance(node, dict):
+        out = {k: closed_schema(v) for k, v in node.items()}
+        if out.get("type") == "object" and "properties" in out:
+            out.setdefault("additionalProperties", False)
+        if out.get("type") in ("number", "integer"):
+            # Unbounded numbers let a small model loop on digits until max_tokens; a range stops it.
+            out.setdefault("minimum", -NUMBER_BOUND)
+            out.setdefault("maximum", NUMBER_BOUND)
+        return out
+    if isinstance(node, list):
+        return [closed_schema(v) for v in node]
+    return node
+
+
+def compact_grammar(schema: type[BaseModel]) -> str:
+    """A llguidance grammar for llama.cpp: the schema's JSON with no optional whitespace (fewer tokens to decode)."""
+    body = {**closed_schema(schema.model_json_schema()), "x-guidance": {"whitespace_flexible": False}}
+    return "%llguidance {}\nstart: %json " + json.dumps(body, separators=(",", ":"))
+
+
+def _error_text(exc: ValidationError | ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        parts = [f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}" for e in exc.errors()[:5]]
+        return "; ".join(parts)
+    return str(exc)[:300]
+
+
+class LLM:
+    """A litellm model (local by default) that returns validated pydantic objects, or raises ModelError."""
+
+    def __init__(self, settings: Settings, *, model: str, api_base: str | None, api_key: str | None,
+                 name: str | None = None, cache: ResponseCache | None = None, cache_scope: str | None = None,
+                 llama_grammar: bool = False) -> None:
+        self.settings = settings
+        self.litellm_model = model
+        self.model = name or model
+        self.api_base = api_base
+        self._api_key = api_key
+        self.cache = cache
+        # What identifies the model in cache keys: the embedded model's random port must not count.
+        self.cache_scope = cache_scope or f"{model}@{api_base or ''}"
+        self.last_usage = Usage()
+        # llama.cpp servers take a llguidance grammar: compact JSON decodes ~30% fewer tokens than json_schema.
+        self.llama_grammar = llama_grammar
+        self._lock = threading.Lock()
+
+    def _complete(self, messages: list[dict[str, str]], schema: type[BaseModel], *, temperature: float,
+                  max_tokens: int, seed: int | None, usage: Usage) -> str:
+        """One request (answered from the cache when identical); returns the raw message text."""
+        payload = {"model": self.cache_scope, "messages": messages,
+                   "schema": schema.model_json_schema(), "temperature": temperature, "max_tokens": max_tokens,
+                   "seed": seed}
+        key = request_key(payload)
+        if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            usage.cache_hits += 1
+            return hit[0]
+        litellm = _litellm()
+        t0 = time.perf_counter()
+        constraint: dict[str, Any] = (
+            {"extra_body": {"grammar": compact_grammar(schema)}} if self.llama_grammar
+            else {"response_format": response_format(schema)}
+        )
+        try:
+            resp = litellm.completion(
+                model=self.litellm_model, messages=messages, temperature=temperature, max_tokens=max_tokens,
+                seed=seed, api_base=self.api_base, api_key=self._api_key, timeout=self.settings.llm_timeout_s,
+                num_retries=0, **constraint,
+            )
+        except Exception as exc:  # noqa: BLE001 - litellm maps every provider error to its own classes
+            kind = "timed out" if "timeout" in type(exc).__name__.lower() else "failed"
+            raise ModelError(f"the model request {kind}: {type(exc).__name__}: {str(exc)[:300]}") from exc
+        finally:
+            usage.seconds += time.perf_counter() - t0
+            usage.requests += 1
+        content = (resp.choices[0].message.content or "") if resp.choices else ""
+        tokens = {"prompt_tokens": 0, "completion_tokens": 0}
+        if getattr(resp, "usage", None) is not None:
+            tokens = {"prompt_tokens": int(resp.usage.prompt_tokens or 0),
+                      "completion_tokens": int(resp.usage.completion_tokens or 0)}
+        usage.prompt_tokens += tokens["prompt_tokens"]
+        usage.completion_tokens += tokens["completion_tokens"]
+        if self.cache is not None and content:
+            try:
+                schema.model_validate_json(content)
+            except (ValidationError, ValueError):
+                return content  # only valid answers are remembered
+            self.cache.put(key, self.litellm_model, content, tokens)
+        return content
+
+    def _one(self, messages: list[dict[str, str]], schema: type[T], *, temperature: float, max_tokens: int,
+             seed: int | None, usage: Usage) -> T:
+        """One sample, re-asked with the validation error up to `llm_max_retries` times."""
+        convo = list(messages)
+        raw = ""
+        error = "no answer"
+        for _attempt in range(1 + max(0, self.settings.llm_max_retries)):
+            raw = self._complete(convo, schema, temperature=temperature, max_tokens=max_tokens, seed=seed,
+                                 usage=usage)
+            try:
+                return schema.model_validate_json(raw)
+            except (ValidationError, ValueError) as exc:
+                usage.invalid += 1
+                error = _error_text(exc)
+                convo = [*messages, {"role": "assistant", "content": raw[:2000]},
+                         {"role": "user", "content": REASK.format(error=error)}]
+                seed = None if seed is None else seed + 7919
+        raise ModelError(
+            f"the model kept returning invalid output after {1 + self.settings.llm_max_retries} attempts: {error}",
+            hint=f"last output: {raw[:200]!r}",
+        )
+
+    def generate(self, *, messages: list[dict[str, str]], schema: type[T], n: int = 1, temperature: float = 0.7,
+                 max_tokens: int = 512, seed: int | None = None) -> list[T]:
+        """Up to `n` validated answers; raises ModelError when none is valid or the model fails."""
+        usage = Usage()
+        out: list[T] = []
+        last: ModelError | None = None
+        try:
+            for i in range(max(1, n)):
+                try:
+                    out.append(self._one(messages, schema, temperature=temperature, max_tokens=max_tokens,
+                                         seed=None if seed is None else seed + i, usage=usage))
+                except ModelError as exc:
+                    usage.errors.append(exc.message)
+                    last = exc
+                    if "invalid output" not in exc.message:
+                        break  # a dead or slow model will not get better on the next sample
+        finally:
+            with self._lock:
+                self.last_usage = usage
+        if not out:
+            raise last or ModelError("the model returned no answer")
+        return out
