@@ -70,9 +70,27 @@ def closed_schema(node: Any) -> Any:
     return node
 
 
+# What a number may look like in llama.cpp's constrained output: at most 9 digits and 2 decimals. A range alone
+# does not stop a small model from writing "10.5123521313788888916..." until max_tokens runs out.
+NUMBER_PATTERN = r"^-?(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?$"
+
+
+def _bounded_numbers(node: Any) -> Any:
+    """Numbers become strings with a short numeric pattern (pydantic reads "12.5" back as a float)."""
+    if isinstance(node, dict):
+        if node.get("type") in ("number", "integer"):
+            pattern = NUMBER_PATTERN if node["type"] == "number" else r"^-?(0|[1-9][0-9]{0,8})$"
+            return {"type": "string", "pattern": pattern}
+        return {k: _bounded_numbers(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_bounded_numbers(v) for v in node]
+    return node
+
+
 def compact_grammar(schema: type[BaseModel]) -> str:
     """A llguidance grammar for llama.cpp: the schema's JSON with no optional whitespace (fewer tokens to decode)."""
-    body = {**closed_schema(schema.model_json_schema()), "x-guidance": {"whitespace_flexible": False}}
+    body = {**_bounded_numbers(closed_schema(schema.model_json_schema())),
+            "x-guidance": {"whitespace_flexible": False}}
     return "%llguidance {}\nstart: %json " + json.dumps(body, separators=(",", ":"))
 
 

@@ -1,0 +1,101 @@
+"""Draft, critique and rewrite against recorded answers of the real embedded model (SmolLM2 via llama.cpp).
+
+The cassettes in tests/cassettes/ were recorded through litellm from the real local model; CI only replays
+them (record mode "none": a request that is not in the cassette fails the test). Requests match on method,
+path and body, so the random port and key of the recording server do not matter; the key is filtered out.
+Re-record after changing a prompt or schema: OKR_COACH_RECORD=1 pytest tests/test_llm_cassettes.py
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import vcr
+
+from coach.coach import DraftContext, critique, draft, rewrite
+from coach.llm.client import LLM
+from coach.llm.local import LOCAL_MODEL_NAME
+from coach.models import OKRSet
+from coach.rubric import review
+from coach.settings import Settings
+
+CASSETTES = Path(__file__).parent / "cassettes"
+MINI = Path(__file__).parent / "data" / "mini_corpus"
+RECORD = os.environ.get("OKR_COACH_RECORD") == "1"
+
+recorder = vcr.VCR(
+    cassette_library_dir=str(CASSETTES),
+    record_mode="all" if RECORD else "none",
+    match_on=["method", "path", "body"],
+    filter_headers=["authorization", "x-api-key", "api-key"],
+    decode_compressed_response=True,
+)
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(MINI, corpus / "roles")
+    return Settings(home=tmp_path / "home", corpus_dir=corpus, llm_cache=False, llm_max_retries=1)
+
+
+@pytest.fixture()
+def model(settings: Settings) -> Iterator[LLM]:
+    """The real embedded server when recording; otherwise an address that is never contacted."""
+    if RECORD:
+        from coach.llm.local import get_server
+
+        server = get_server(settings.home)
+        base, key = server.api_base, server.api_key
+    else:
+        base, key = "http://127.0.0.1:1/v1", "replayed"
+    yield LLM(settings, model=f"openai/{LOCAL_MODEL_NAME}", api_base=base, api_key=key,
+              name=f"local:{LOCAL_MODEL_NAME}", llama_grammar=True)
+
+
+WEAK_SET = {
+    "period": "2026-Q3", "team": "Enterprise Sales", "role": "Account Executive",
+    "focus_area": "Grow revenue in named accounts",
+    "objectives": [{"title": "Implement the new CRM",
+                    "key_results": ["Make 600 calls", "Improve customer satisfaction",
+                                    "Raise win rate to 30%"]}],
+}
+
+
+def test_recorded_draft_is_ranked_by_the_rubric(settings: Settings, model: LLM) -> None:
+    with recorder.use_cassette("draft_account_executive.yaml"):
+        res = draft(role="Account Executive", context=DraftContext(period="2026-Q3", team="Enterprise Sales"),
+                    n=2, settings=settings, llm=model, seed=7)
+    assert res.llm_used and res.fallback_reason is None and res.model == f"local:{LOCAL_MODEL_NAME}"
+    assert res.drafts and [d.score for d in res.drafts] == sorted((d.score for d in res.drafts), reverse=True)
+    for d in res.drafts:
+        assert d.report == review(d.okrs) and d.score == d.report.score
+        assert d.okrs.period == "2026-Q3" and 2 <= len(d.key_results) <= 5
+    top = res.drafts[0]
+    # The recorded model answer, as code assembled and the rubric scored it.
+    assert top.source == "model" and top.origin.raw is not None
+    assert top.score >= 80
+
+
+def test_recorded_critique_never_lowers_a_score(settings: Settings, model: LLM) -> None:
+    okrs = OKRSet.model_validate(WEAK_SET)
+    with recorder.use_cassette("critique_weak_set.yaml"):
+        res = critique(okrs, with_llm=True, settings=settings, llm=model)
+    assert res.llm_used and res.fallback_reason is None
+    assert res.report == review(okrs)  # rubric findings first, unchanged by the model
+    assert res.commentary and all(len(c.text.split()) >= 4 for c in res.commentary)
+    for rw in res.rewrites:
+        assert rw.proposed_score > rw.original_score and rw.set_score_after >= rw.set_score_before
+
+
+def test_recorded_rewrite_of_a_key_result(settings: Settings, model: LLM) -> None:
+    okrs = OKRSet.model_validate(WEAK_SET)
+    with recorder.use_cassette("rewrite_kr.yaml"):
+        res = rewrite(okrs=okrs, objective_index=0, kr_index=2, settings=settings, llm=model, n=2)
+    assert res.llm_used and res.fallback_reason is None
+    assert res.original == "Raise win rate to 30%"
+    assert all(c.proposed_score > res.original_score for c in res.candidates)

