@@ -1,0 +1,46 @@
+"""The FastAPI application factory: routes, the error envelope, body limits, the web page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from coach import __version__, store
+from coach.api import errors
+from coach.api.limits import BodySizeLimit, TokenBuckets
+from coach.api.routes import coach as coach_routes
+from coach.api.routes import library, sets
+from coach.api.services import ModelRunner
+from coach.settings import Settings, get_settings
+from coach.usecases.common import LLMLike
+
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+# JSON quoting and the other request fields on top of the OKR text itself.
+BODY_OVERHEAD = 64 * 1024
+
+
+def create_app(settings: Settings | None = None, *, llm: LLMLike | None = None) -> FastAPI:
+    """A ready app: `llm` overrides the configured model (tests pass a fake one)."""
+    settings = settings or get_settings()
+    app = FastAPI(title="okr-coach", version=__version__,
+                  description="Review, draft and improve OKRs: a deterministic rubric scores, a language model proposes.")
+    app.state.settings = settings
+    app.state.db = store.open_database(settings.db_path)
+    app.state.llm = llm
+    app.state.runner = ModelRunner(timeout_s=settings.request_timeout_s)
+    app.state.buckets = TokenBuckets()
+    errors.install(app)
+    app.include_router(coach_routes.router)
+    app.include_router(library.router)
+    app.include_router(sets.router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_input_bytes + BODY_OVERHEAD)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    return app

@@ -1,0 +1,99 @@
+"""Annotated dependencies: settings, database, model, and who is calling (API key or anonymous) with rate limits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from coach import store
+from coach.api.errors import RateLimited
+from coach.api.limits import TokenBuckets
+from coach.api.services import ModelRunner
+from coach.errors import AuthError
+from coach.settings import Settings
+from coach.usecases.common import LLMLike
+
+bearer = HTTPBearer(auto_error=False, description="An API key from `okr-coach keys create`.")
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The same API key, as a header.")
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> store.Database:
+    return request.app.state.db
+
+
+def get_llm(request: Request) -> LLMLike | None:
+    return request.app.state.llm
+
+
+def get_runner(request: Request) -> ModelRunner:
+    return request.app.state.runner
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DbDep = Annotated[store.Database, Depends(get_db)]
+LLMDep = Annotated[LLMLike | None, Depends(get_llm)]
+RunnerDep = Annotated[ModelRunner, Depends(get_runner)]
+
+
+class Caller(BaseModel):
+    """The API key making the request, or None for an anonymous caller."""
+
+    key: store.ApiKey | None = None
+    client: str = "unknown"
+
+    @property
+    def owner(self) -> int:
+        assert self.key is not None
+        return self.key.id
+
+
+def _limit(request: Request, who: object, rate: int) -> None:
+    buckets: TokenBuckets = request.app.state.buckets
+    wait = buckets.take(who, rate)
+    if wait > 0:
+        raise RateLimited(f"rate limit of {rate} requests per minute reached", retry_after=wait,
+                          hint="wait for the Retry-After seconds, or ask for a key with a higher limit")
+
+
+def identify(
+    request: Request, db: DbDep, settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    header_key: Annotated[str | None, Depends(api_key_header)],
+) -> Caller:
+    """Who is calling; a key that is given but unknown or revoked is refused rather than treated as anonymous."""
+    token = header_key or (credentials.credentials if credentials else None)
+    client = request.client.host if request.client else "unknown"
+    if not token:
+        _limit(request, ("anonymous", client), settings.anonymous_rate_limit_per_minute)
+        return Caller(client=client)
+    key = store.find_key(db, token.strip())
+    if key is None:
+        raise AuthError("unknown or revoked API key", hint="create one with `okr-coach keys create --name NAME`")
+    _limit(request, ("key", key.id), key.rate_per_minute)
+    return Caller(key=key, client=client)
+
+
+def coach_caller(caller: Annotated[Caller, Depends(identify)], settings: SettingsDep) -> Caller:
+    """Critique, draft and rewrite: a key, or anyone when anonymous use is enabled."""
+    if caller.key is None and not settings.anonymous_critique:
+        raise AuthError("an API key is required", hint="send `Authorization: Bearer KEY` or `X-API-Key: KEY`")
+    return caller
+
+
+def key_caller(caller: Annotated[Caller, Depends(identify)]) -> Caller:
+    """Saved sets: always a key (each key sees only its own sets)."""
+    if caller.key is None:
+        raise AuthError("saved sets need an API key", hint="send `Authorization: Bearer KEY` or `X-API-Key: KEY` "
+                        "(create one with `okr-coach keys create --name NAME`)")
+    return caller
+
+
+CoachCaller = Annotated[Caller, Depends(coach_caller)]
+KeyCaller = Annotated[Caller, Depends(key_caller)]

@@ -1,0 +1,1 @@
+"""HTTP routes, grouped by what they serve; each handler only reads the request and calls a service."""

@@ -1,0 +1,30 @@
+"""Critique, draft and rewrite: the rubric report first, the model's proposals on top."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from coach.api import services
+from coach.api.deps import CoachCaller, LLMDep, RunnerDep, SettingsDep
+from coach.api.schemas import CritiqueRequest, CritiqueResponse, DraftRequest, RewriteRequest
+from coach.usecases.results import DraftResult, RewriteResult
+
+router = APIRouter(prefix="/v1", tags=["coach"])
+
+
+@router.post("/critique", response_model=CritiqueResponse, summary="Review an OKR set against the rubric")
+async def critique(body: CritiqueRequest, _: CoachCaller, settings: SettingsDep, llm: LLMDep,
+                   runner: RunnerDep) -> CritiqueResponse:
+    return await services.critique_request(body, settings=settings, llm=llm, runner=runner)
+
+
+@router.post("/draft", response_model=DraftResult, summary="Draft ranked OKRs for a role")
+async def draft(body: DraftRequest, _: CoachCaller, settings: SettingsDep, llm: LLMDep,
+                runner: RunnerDep) -> DraftResult:
+    return await services.draft_request(body, settings=settings, llm=llm, runner=runner)
+
+
+@router.post("/rewrite", response_model=RewriteResult, summary="Propose better wordings for one objective or key result")
+async def rewrite(body: RewriteRequest, _: CoachCaller, settings: SettingsDep, llm: LLMDep,
+                  runner: RunnerDep) -> RewriteResult:
+    return await services.rewrite_request(body, settings=settings, llm=llm, runner=runner)

@@ -1,0 +1,134 @@
+"""Request and response bodies of the HTTP API (pydantic at the boundary)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from coach.models import MAX_TEXT, OKRSet, Report
+from coach.store import CheckInValue
+from coach.usecases.results import Commentary, DraftContext, Rewrite
+
+Format = Literal["auto", "yaml", "json", "markdown", "csv"]
+
+
+class OKRInput(OKRSet):
+    """An OKR set in the RUBRIC.md shape, or `text` in any supported format (then `objectives` stays empty)."""
+
+    text: str | None = Field(default=None, description="The set as YAML, JSON, Markdown or CSV text.")
+    format: Format = Field(default="auto", description="The format of `text`; auto-detected by default.")
+
+
+class CritiqueRequest(OKRInput):
+    coach: bool = Field(default=False, description="Add model commentary and rubric-checked rewrites.")
+
+
+class CritiqueResponse(Report):
+    """The RUBRIC.md report, plus what the model added (only when `coach` was asked)."""
+
+    commentary: list[Commentary] = Field(default_factory=list)
+    rewrites: list[Rewrite] = Field(default_factory=list)
+    llm_used: bool = False
+    fallback_reason: str | None = None
+    rejected_rewrites: int = 0
+
+
+class DraftRequest(BaseModel):
+    role: str = Field(min_length=1, max_length=200, examples=["Account Executive"])
+    context: DraftContext = Field(default_factory=DraftContext)
+    n: int = Field(default=4, ge=1, le=8, description="How many model samples to draft from.")
+
+
+class RewriteRequest(OKRInput):
+    objective_index: int = Field(ge=0, le=10_000)
+    kr_index: int | None = Field(default=None, ge=0, le=10_000, description="Omit to rewrite the objective title.")
+    n: int = Field(default=3, ge=1, le=8)
+
+
+class SetRequest(OKRInput):
+    """A set to save: the OKR set (or text), with an optional name and note."""
+
+    name: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=MAX_TEXT, description="What changed in this version.")
+    base_version: int | None = Field(default=None, ge=1, description="Refuse (409) unless the set is at this version.")
+
+
+class CheckInRequest(BaseModel):
+    values: list[CheckInValue] = Field(min_length=1, max_length=1000)
+    note: str | None = Field(default=None, max_length=MAX_TEXT)
+
+
+class RoleOut(BaseModel):
+    role: str
+    slug: str
+    family: str
+    aliases: list[str]
+    drives: str
+    metrics: list[dict[str, str | None]]
+    good_examples: int
+
+
+class RuleOut(BaseModel):
+    id: str
+    scope: str
+    severity: str
+    weight: int
+    message: str
+    suggestion: str
+    guidance: str
+    why: str
+    examples: dict[str, list[str]]
+
+
+class RubricOut(BaseModel):
+    rubric_version: str
+    profile: str
+    rules: list[RuleOut]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    database: int = Field(description="The schema version of the service database.")
+
+
+class KRProgressPoint(BaseModel):
+    checkin_id: int
+    at: str
+    value: float
+    progress: float | None
+
+
+class KRProgress(BaseModel):
+    index: int
+    text: str
+    baseline: float | None
+    target: float | None
+    unit: str | None
+    current: float | None
+    progress: float | None
+    history: list[KRProgressPoint]
+
+
+class ObjectiveProgress(BaseModel):
+    index: int
+    title: str
+    progress: float | None
+    reading: str | None
+    key_results: list[KRProgress]
+
+
+class TimelinePoint(BaseModel):
+    checkin_id: int
+    at: str
+    progress: float | None
+
+
+class ProgressOut(BaseModel):
+    set_id: str
+    version: int
+    progress: float | None = Field(description="Mean progress of the objectives with check-ins (0..1).")
+    checkins: int
+    objectives: list[ObjectiveProgress]
+    timeline: list[TimelinePoint] = Field(description="Set progress after each check-in, oldest first.")

@@ -1,0 +1,188 @@
+"""What the routes call: input parsing, model calls in a threadpool under a deadline, saved sets and progress.
+
+Routes stay thin; these functions take keyword arguments and know nothing about HTTP except the CoachErrors
+(which carry their status).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio
+from starlette.concurrency import run_in_threadpool
+
+from coach import store
+from coach.api.schemas import (
+    CheckInRequest,
+    CritiqueRequest,
+    CritiqueResponse,
+    DraftRequest,
+    KRProgress,
+    KRProgressPoint,
+    ObjectiveProgress,
+    OKRInput,
+    ProgressOut,
+    RewriteRequest,
+    SetRequest,
+    TimelinePoint,
+)
+from coach.errors import InputError, ModelError
+from coach.io import from_obj, loads
+from coach.models import KeyResult, OKRSet, Report
+from coach.rubric import review
+from coach.rubric.progress import kr_progress
+from coach.settings import Settings
+from coach.usecases.critique import critique
+from coach.usecases.draft import draft
+from coach.usecases.results import CritiqueResult, DraftResult, RewriteResult
+from coach.usecases.rewrite import rewrite
+from coach.usecases.common import LLMLike, fallback_text
+
+T = TypeVar("T")
+_INPUT_FIELDS = set(OKRInput.model_fields) - set(OKRSet.model_fields)
+
+
+def parse_okrs(body: OKRInput, *, settings: Settings, extra_fields: set[str] = frozenset()) -> OKRSet:
+    """The OKR set in a request: parsed from `text`, or validated from the RUBRIC.md fields."""
+    if body.text is not None:
+        if body.objectives:
+            raise InputError("give either `text` or `objectives`, not both",
+                             hint="send the set as fields, or all of it as text with its format")
+        return loads(body.text, body.format, source="text", max_bytes=settings.max_input_bytes)
+    data = body.model_dump(exclude=_INPUT_FIELDS | set(extra_fields), exclude_none=True)
+    return from_obj(data, source="body")
+
+
+def score(okrs: OKRSet, *, settings: Settings) -> Report:
+    return review(okrs, profile=settings.profile)
+
+
+class _ModelDown:
+    """A stand-in model that always fails: the use cases then return their rubric-only results."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def generate(self, **_: Any) -> list[Any]:
+        raise ModelError(self.reason)
+
+
+class ModelRunner:
+    """Runs blocking model-backed use cases in worker threads (at most `slots` at once), each under a deadline."""
+
+    def __init__(self, *, timeout_s: float, slots: int = 2) -> None:
+        self.timeout_s = timeout_s
+        self.slots = slots
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def run(self, work: Callable[[], T], fallback: Callable[[str], T]) -> T:
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.slots)
+        with anyio.move_on_after(self.timeout_s):
+            # abandon_on_cancel: on the deadline we answer now; the worker thread finishes on its own.
+            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=self._limiter)
+        reason = f"the model took longer than {self.timeout_s:g}s"
+        return await run_in_threadpool(fallback, fallback_text(ModelError(reason)))
+
+
+def _critique_response(result: CritiqueResult) -> CritiqueResponse:
+    return CritiqueResponse(**result.report.model_dump(), commentary=result.commentary, rewrites=result.rewrites,
+                            llm_used=result.llm_used, fallback_reason=result.fallback_reason,
+                            rejected_rewrites=result.rejected_rewrites)
+
+
+async def critique_request(body: CritiqueRequest, *, settings: Settings, llm: LLMLike | None,
+                           runner: ModelRunner) -> CritiqueResponse:
+    """The rubric report; with `coach`, model commentary and rewrites (rubric-only if the model fails or is slow)."""
+
+    def rubric_only() -> tuple[OKRSet, Report]:
+        okrs = parse_okrs(body, settings=settings, extra_fields={"coach"})
+        return okrs, score(okrs, settings=settings)
+
+    okrs, report = await run_in_threadpool(rubric_only)
+    if not body.coach:
+        return CritiqueResponse(**report.model_dump())
+    result = await runner.run(
+        lambda: critique(okrs, with_llm=True, settings=settings, llm=llm, report=report),
+        lambda reason: CritiqueResult(report=report, llm_used=False, fallback_reason=reason),
+    )
+    return _critique_response(result)
+
+
+async def draft_request(body: DraftRequest, *, settings: Settings, llm: LLMLike | None,
+                        runner: ModelRunner) -> DraftResult:
+    return await runner.run(
+        lambda: draft(role=body.role, context=body.context, n=body.n, settings=settings, llm=llm),
+        lambda reason: draft(role=body.role, context=body.context, n=body.n, settings=settings,
+                             llm=_ModelDown(reason)),
+    )
+
+
+async def rewrite_request(body: RewriteRequest, *, settings: Settings, llm: LLMLike | None,
+                          runner: ModelRunner) -> RewriteResult:
+    okrs = await run_in_threadpool(parse_okrs, body, settings=settings,
+                                   extra_fields={"objective_index", "kr_index", "n"})
+    kw = dict(okrs=okrs, objective_index=body.objective_index, kr_index=body.kr_index, settings=settings, n=body.n)
+    return await runner.run(lambda: rewrite(**kw, llm=llm), lambda reason: rewrite(**kw, llm=_ModelDown(reason)))
+
+
+_SET_FIELDS = {"name", "note", "base_version"}
+
+
+def save_set(body: SetRequest, *, db: store.Database, owner: int, settings: Settings,
+             set_id: str | None = None) -> store.SavedSet:
+    """Save a new set, or (with set_id) a new version of one; each version is stored with its review."""
+    okrs = parse_okrs(body, settings=settings, extra_fields=_SET_FIELDS)
+    report = score(okrs, settings=settings)
+    if set_id is None:
+        return store.create_set(db, owner=owner, okrs=okrs, report=report, name=body.name)
+    return store.update_set(db, owner=owner, set_id=set_id, okrs=okrs, report=report, name=body.name,
+                            note=body.note, base_version=body.base_version)
+
+
+def check_in(body: CheckInRequest, *, db: store.Database, owner: int, set_id: str) -> store.CheckIn:
+    return store.add_checkin(db, owner=owner, set_id=set_id, values=body.values, note=body.note)
+
+
+def _with_currents(okrs: OKRSet, currents: dict[tuple[int, int], float]) -> OKRSet:
+    new = okrs.model_copy(deep=True)
+    for (oi, ki), value in currents.items():
+        old = new.objectives[oi].key_results[ki]
+        new.objectives[oi].key_results[ki] = KeyResult(**{**old.model_dump(), "current": value})
+    return new
+
+
+MAX_TIMELINE = 200
+
+
+def progress(*, db: store.Database, owner: int, set_id: str, settings: Settings) -> ProgressOut:
+    """Progress of the current version: latest value per key result, each key result's history, set progress over time."""
+    saved = store.get_set(db, owner=owner, set_id=set_id)
+    checkins = store.list_checkins(db, owner=owner, set_id=set_id, version=saved.version)
+    report = saved.report or score(saved.okrs, settings=settings)
+    currents: dict[tuple[int, int], float] = {}
+    history: dict[tuple[int, int], list[KRProgressPoint]] = {}
+    timeline: list[TimelinePoint] = []
+    for i, c in enumerate(checkins):
+        for v in c.values:
+            key = (v.objective_index, v.kr_index)
+            currents[key] = v.value
+            kr = saved.okrs.objectives[key[0]].key_results[key[1]].model_copy(update={"current": v.value})
+            p = kr_progress(kr, report.objectives[key[0]].key_results[key[1]].parsed)
+            history.setdefault(key, []).append(KRProgressPoint(checkin_id=c.id, at=c.created_at, value=v.value,
+                                                               progress=p.value if p else None))
+        if i >= len(checkins) - MAX_TIMELINE:
+            timeline.append(TimelinePoint(checkin_id=c.id, at=c.created_at,
+                                          progress=score(_with_currents(saved.okrs, currents), settings=settings).progress))
+    now = score(_with_currents(saved.okrs, currents), settings=settings)
+    objectives = [
+        ObjectiveProgress(index=o.index, title=o.title, progress=o.progress, reading=o.progress_reading, key_results=[
+            KRProgress(index=k.index, text=k.text, baseline=k.parsed.baseline, target=k.parsed.target, unit=k.parsed.unit,
+                       current=currents.get((o.index, k.index)), progress=k.progress.value if k.progress else None,
+                       history=history.get((o.index, k.index), []))
+            for k in o.key_results])
+        for o in now.objectives
+    ]
+    return ProgressOut(set_id=saved.id, version=saved.version, progress=now.progress, checkins=len(checkins),
+                       objectives=objectives, timeline=timeline)
