@@ -35,6 +35,11 @@ class Settings(BaseModel):
     llm_cache: bool = True
     max_input_bytes: int = 1_000_000
     anonymous_critique: bool = True
+    # Service (coach/api): requests per minute for new API keys and for anonymous callers (0 = unlimited),
+    # and the wall-clock budget of one model-backed request before it falls back to rubric-only results.
+    rate_limit_per_minute: int = 120
+    anonymous_rate_limit_per_minute: int = 0
+    request_timeout_s: float = 90.0
 
     @property
     def db_path(self) -> Path:
