@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel
 
 from coach.corpus.embeddings import get_embedder
@@ -31,6 +32,7 @@ class Hit(BaseModel):
     breaks: dict[str, Any] | None = None
     score: float
     backend: str
+    role_score: float | None = None  # how close the query is to the hit's role (unfiltered vector search)
 
 
 _COLS = "e.id, e.role, e.slug, e.family, e.kind, e.objective, e.key_results, e.metric, e.metric_kind, e.extra"
@@ -91,6 +93,8 @@ def search(text: str, *, role: str | None = None, k: int = 5, kinds: tuple[str, 
         def run(where: str, args: tuple[Any, ...], n: int, exclude: set[int]) -> list[tuple[int, Hit]]:
             return _bm25(idx, text, n, kinds, where, args, exclude)
 
+    if not role and idx.backend == "vector":
+        return _with_role_prior(idx, qvec, k, kinds)
     steps: list[tuple[str, tuple[Any, ...]]] = [("", ())]
     if role:
         match = match_role(role, settings=settings)
@@ -104,6 +108,28 @@ def search(text: str, *, role: str | None = None, k: int = 5, kinds: tuple[str, 
             got.append((rid, hit))
             seen.add(rid)
     return [h for _, h in got]
+
+
+# Weight of the role prior: an example is ranked by its own similarity plus this share of its role's.
+ROLE_PRIOR = 0.5
+
+
+def _with_role_prior(idx: Index, qvec: bytes, k: int, kinds: tuple[str, ...]) -> list[Hit]:
+    """Unfiltered search, two levels: which roles the query is about (their names, aliases, mission and
+    metrics), then which examples. Candidates come from the vector index; the role prior re-ranks them."""
+    q = np.frombuffer(qvec, dtype=np.float32)
+    prior: dict[str, float] = {}
+    slugs, _, vecs = idx.role_label_vectors()
+    if vecs is not None:
+        for slug, sim in zip(slugs, (vecs @ q).tolist()):
+            prior[slug] = max(prior.get(slug, -1.0), float(sim))
+    for _, h in _vector(idx, qvec, 40, ("metric",), "", (), set()):
+        prior[h.slug] = max(prior.get(h.slug, -1.0), h.score)
+    cands = [h for _, h in _vector(idx, qvec, max(30, 6 * k), kinds, "", (), set())]
+    for h in cands:
+        h.role_score = round(prior.get(h.slug, 0.0), 4)
+    cands.sort(key=lambda h: -(h.score + ROLE_PRIOR * (h.role_score or 0.0)))
+    return cands[:k]
 
 
 def role_examples(role: str, *, settings: Settings | None = None) -> dict[str, Any]:
