@@ -41,6 +41,10 @@ def create_app(settings: Settings | None = None, *, llm: LLMLike | None = None) 
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+        # Everything the page needs is served here: no other origin is allowed to run or load anything.
+        return FileResponse(STATIC / "index.html", headers={
+            "Cache-Control": "no-cache",
+            "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+        })
 
     return app

@@ -40,6 +40,7 @@ from coach.usecases.rewrite import rewrite
 from coach.usecases.common import LLMLike, fallback_text
 
 T = TypeVar("T")
+_SET_META = ("period", "team", "owner", "role", "focus_area")
 _INPUT_FIELDS = set(OKRInput.model_fields) - set(OKRSet.model_fields)
 
 
@@ -49,7 +50,11 @@ def parse_okrs(body: OKRInput, *, settings: Settings, extra_fields: set[str] = f
         if body.objectives:
             raise InputError("give either `text` or `objectives`, not both",
                              hint="send the set as fields, or all of it as text with its format")
-        return loads(body.text, body.format, source="text", max_bytes=settings.max_input_bytes)
+        okrs = loads(body.text, body.format, source="text", max_bytes=settings.max_input_bytes)
+        for name in _SET_META:  # fields sent beside the text (the web page's role picker) fill what the text leaves out
+            if getattr(okrs, name) is None and getattr(body, name) is not None:
+                setattr(okrs, name, getattr(body, name))
+        return okrs
     data = body.model_dump(exclude=_INPUT_FIELDS | set(extra_fields), exclude_none=True)
     return from_obj(data, source="body")
 

@@ -1,0 +1,1 @@
+"""The web page the service serves at `/`: static HTML, CSS and JavaScript, no build step, nothing remote."""

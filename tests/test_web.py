@@ -1,0 +1,144 @@
+"""The web page end to end in real headless Chromium (Debian's), driven by Playwright, against uvicorn on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coach.api import create_app
+from coach.api.testing import serve_in_thread
+from coach.settings import Settings
+from tests._coach_fakes import ROLE, ScriptedLLM, draft_answer
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the test extra is not installed: every test here is skipped below
+    expect = None
+
+CHROMIUM = os.environ.get("OKR_COACH_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason=f"no Chromium at {CHROMIUM}: run scripts/install-browser.sh (CI does)"),
+    pytest.mark.skipif(expect is None, reason="playwright is not installed (pip install -e '.[test]')"),
+]
+
+WEAK = """period: 2026-Q3
+team: Sales
+objectives:
+  - title: Implement a new CRM
+    key_results:
+      - Raise win rate to 30%
+      - Make 600 calls
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    home = tmp_path_factory.getbasetemp() / "okr-coach-home"
+    app = create_app(Settings(home=home))
+    with serve_in_thread(app) as url:
+        yield url, app
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: tuple[str, Any]) -> Iterator[Any]:
+    context = browser.new_context()
+    outside: list[str] = []
+    context.route("**/*", lambda route: (route.continue_() if route.request.url.startswith(server[0])
+                                         else (outside.append(route.request.url), route.abort())))
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.set_default_timeout(15_000)
+    pg.goto(server[0] + "/")
+    pg.wait_for_selector("body[data-roles=loaded]")
+    yield pg
+    assert errors == [], errors
+    assert outside == [], f"the page loaded something from elsewhere: {outside}"
+    context.close()
+
+
+@pytest.fixture(autouse=True)
+def _role_library(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("coach.usecases.draft.find_role", lambda name, settings: ROLE)
+    monkeypatch.setattr("coach.usecases.rewrite.role_or_none", lambda name, settings: None)
+
+
+def test_paste_review_and_see_findings_highlighted_in_the_text(page: Any) -> None:
+    assert "Account Executive" in page.locator("#role option").all_inner_texts()
+    page.fill("#okr-text", WEAK)
+    page.select_option("#role", "Account Executive")
+    page.click("#review-btn")
+    page.wait_for_selector("#score:not([hidden])")
+    assert page.inner_text("#score").endswith("/100")
+    marks = page.locator("#highlighted mark")
+    assert marks.count() >= 2
+    assert "Implement a new CRM" in marks.all_inner_texts()
+    assert "objective.outcome" in marks.first.get_attribute("title")
+    assert page.inner_text("#highlighted").strip() == WEAK.strip()  # the text itself is unchanged
+    assert "kr.outcome" in page.inner_text("#findings")
+
+
+def test_upload_a_markdown_file(page: Any, tmp_path: Path) -> None:
+    f = tmp_path / "okrs.md"
+    f.write_text("# 2026-Q3\n\n## Implement a new CRM\n\n- Raise win rate to 30%\n- Make 600 calls\n")
+    page.set_input_files("#okr-file", str(f))
+    expect(page.locator("#okr-text")).to_have_value(re.compile("Implement a new CRM"))
+    assert page.input_value("#format") == "markdown"
+    page.click("#review-btn")
+    page.wait_for_selector("#highlighted mark")
+    assert "Make 600 calls" in page.locator("#highlighted mark").all_inner_texts()
+
+
+def test_an_invalid_set_shows_the_error_message(page: Any) -> None:
+    page.fill("#okr-text", "objectives: [")
+    page.select_option("#format", "yaml")
+    page.click("#review-btn")
+    page.wait_for_selector("#status.error")
+    assert page.inner_text("#status")
+
+
+def test_ask_for_a_rewrite_and_use_it(page: Any, server: tuple[str, Any]) -> None:
+    server[1].state.llm = ScriptedLLM({"verb": "raise", "metric": "win rate", "baseline": 21, "target": 30, "unit": "%"})
+    page.fill("#okr-text", WEAK)
+    page.click("#review-btn")
+    page.wait_for_selector("#kr-0-0 .rewrite-btn")
+    page.click("#kr-0-0 .rewrite-btn")
+    page.wait_for_selector("#kr-0-0 .candidate")
+    assert "Raise win rate from 21% to 30%" in page.inner_text("#kr-0-0 .candidate")
+    page.click("#kr-0-0 .use-rewrite")
+    expect(page.locator("#okr-text")).to_have_value(re.compile("from 21% to 30%"))
+    expect(page.locator("#review-btn")).to_be_enabled()
+    expect(page.locator("#status")).to_have_text(re.compile("Reviewed"))
+
+
+def test_draft_for_a_role_and_use_the_draft(page: Any, server: tuple[str, Any]) -> None:
+    server[1].state.llm = ScriptedLLM(draft_answer("Our biggest accounts choose us again and bring their peers"))
+    page.select_option("#role", "Account Executive")
+    page.click("#draft-panel summary")
+    page.fill("#draft-period", "2026-Q3")
+    page.click("#draft-btn")
+    page.wait_for_selector("#drafts .draft")
+    assert "Our biggest accounts choose us again" in page.inner_text("#drafts")
+    page.locator("#drafts .use-draft").first.click()
+    page.wait_for_selector("#score:not([hidden])")
+    assert "Our biggest accounts choose us again" in page.input_value("#okr-text")
+    assert page.locator("#findings .item").count() >= 3
