@@ -43,7 +43,7 @@ objectives:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     home = tmp_path_factory.getbasetemp() / "okr-coach-home"
-    app = create_app(Settings(home=home))
+    app = create_app(Settings(home=home), llm=ScriptedLLM())
     with serve_in_thread(app) as url:
         yield url, app
 

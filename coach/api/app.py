@@ -13,6 +13,7 @@ from coach.api import errors
 from coach.api.limits import BodySizeLimit, TokenBuckets
 from coach.api.routes import coach as coach_routes
 from coach.api.routes import library, sets
+from coach.api.schemas import ERROR_RESPONSES, ErrorEnvelope
 from coach.api.services import ModelRunner
 from coach.settings import Settings, get_settings
 from coach.usecases.common import LLMLike
@@ -33,9 +34,10 @@ def create_app(settings: Settings | None = None, *, llm: LLMLike | None = None) 
     app.state.runner = ModelRunner(timeout_s=settings.request_timeout_s)
     app.state.buckets = TokenBuckets()
     errors.install(app)
-    app.include_router(coach_routes.router)
-    app.include_router(library.router)
-    app.include_router(sets.router)
+    app.include_router(coach_routes.router, responses=ERROR_RESPONSES)
+    app.include_router(library.router, responses=ERROR_RESPONSES)
+    app.include_router(sets.router, responses={**ERROR_RESPONSES, 409: {"model": ErrorEnvelope,
+                                                                        "description": "Stale base_version"}})
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_input_bytes + BODY_OVERHEAD)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

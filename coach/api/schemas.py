@@ -13,6 +13,27 @@ from coach.usecases.results import Commentary, DraftContext, Rewrite
 Format = Literal["auto", "yaml", "json", "markdown", "csv"]
 
 
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["invalid_input"])
+    message: str
+    hint: str | None = None
+    location: str | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    """The one shape of every error response."""
+
+    error: ErrorBody
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorEnvelope, "description": text} for status, text in (
+        (401, "Missing, unknown or revoked API key"), (404, "No such resource for this key"),
+        (413, "Request body or OKR text over the size limit"), (422, "The request or the OKR set is invalid"),
+        (429, "Rate limit reached; see Retry-After"), (500, "A bug in okr-coach"))
+}
+
+
 class OKRInput(OKRSet):
     """An OKR set in the RUBRIC.md shape, or `text` in any supported format (then `objectives` stays empty)."""
 
