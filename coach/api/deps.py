@@ -1,4 +1,8 @@
-"""Annotated dependencies: settings, database, model, and who is calling (API key or anonymous) with rate limits."""
+"""Annotated dependencies: settings, database, model, and who is calling (API key or anonymous) with rate limits.
+
+They are `async def` on purpose: none of them blocks (the key lookup is one indexed SQLite read), and a sync
+dependency would cost a threadpool hop per request.
+"""
 
 from __future__ import annotations
 
@@ -20,19 +24,19 @@ bearer = HTTPBearer(auto_error=False, description="An API key from `okr-coach ke
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The same API key, as a header.")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_db(request: Request) -> store.Database:
+async def get_db(request: Request) -> store.Database:
     return request.app.state.db
 
 
-def get_llm(request: Request) -> LLMLike | None:
+async def get_llm(request: Request) -> LLMLike | None:
     return request.app.state.llm
 
 
-def get_runner(request: Request) -> ModelRunner:
+async def get_runner(request: Request) -> ModelRunner:
     return request.app.state.runner
 
 
@@ -62,7 +66,7 @@ def _limit(request: Request, who: object, rate: int) -> None:
                           hint="wait for the Retry-After seconds, or ask for a key with a higher limit")
 
 
-def identify(
+async def identify(
     request: Request, db: DbDep, settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     header_key: Annotated[str | None, Depends(api_key_header)],
@@ -80,14 +84,14 @@ def identify(
     return Caller(key=key, client=client)
 
 
-def coach_caller(caller: Annotated[Caller, Depends(identify)], settings: SettingsDep) -> Caller:
+async def coach_caller(caller: Annotated[Caller, Depends(identify)], settings: SettingsDep) -> Caller:
     """Critique, draft and rewrite: a key, or anyone when anonymous use is enabled."""
     if caller.key is None and not settings.anonymous_critique:
         raise AuthError("an API key is required", hint="send `Authorization: Bearer KEY` or `X-API-Key: KEY`")
     return caller
 
 
-def key_caller(caller: Annotated[Caller, Depends(identify)]) -> Caller:
+async def key_caller(caller: Annotated[Caller, Depends(identify)]) -> Caller:
     """Saved sets: always a key (each key sees only its own sets)."""
     if caller.key is None:
         raise AuthError("saved sets need an API key", hint="send `Authorization: Bearer KEY` or `X-API-Key: KEY` "

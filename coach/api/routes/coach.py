@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from coach.api import services
 from coach.api.deps import CoachCaller, LLMDep, RunnerDep, SettingsDep
@@ -14,8 +14,10 @@ router = APIRouter(prefix="/v1", tags=["coach"])
 
 @router.post("/critique", response_model=CritiqueResponse, summary="Review an OKR set against the rubric")
 async def critique(body: CritiqueRequest, _: CoachCaller, settings: SettingsDep, llm: LLMDep,
-                   runner: RunnerDep) -> CritiqueResponse:
-    return await services.critique_request(body, settings=settings, llm=llm, runner=runner)
+                   runner: RunnerDep) -> Response:
+    result = await services.critique_request(body, settings=settings, llm=llm, runner=runner)
+    # Already a validated CritiqueResponse: serialize once instead of re-validating it against response_model.
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 @router.post("/draft", response_model=DraftResult, summary="Draft ranked OKRs for a role")
