@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from coach.corpus.library import ExampleOKR, Role, load_role_file, load_roles
+from coach.corpus.library import ExampleOKR, Metric, Role, load_role_file, load_roles
 from coach.models import OKRSet
 from coach.rubric import review
 from coach.rubric.engine import compile_rubric
@@ -61,6 +61,28 @@ def metric_problems(role: Role) -> list[str]:
         bad = sorted({f.rule for f in rep.objectives[0].key_results[0].findings} & {"kr.jargon", "kr.concise"})
         if bad:
             out.append(f"{role.slug} metric {m.name!r} draws {bad} in a key result")
+        if m.typical is not None:
+            out += _typical_problems(role, m)
+    return out
+
+
+def _typical_problems(role: Role, m: Metric) -> list[str]:
+    """The typical levels must survive drafting untouched and read back exactly through the parser."""
+    from coach.krparse import parse_kr
+    from coach.usecases.assemble import fix_numbers, lower_is_better, metric_unit, sentence
+
+    unit, _ = metric_unit(m)
+    b, t = m.typical  # type: ignore[misc]
+    verb = "cut" if lower_is_better(m.name, unit) else "raise"
+    verb2, fb, ft, notes = fix_numbers(verb, b, t, unit, m.name)
+    text = sentence(verb2, m.name, fb, ft, unit)
+    out = []
+    if (fb, ft) != (b, t):
+        out.append(f"{role.slug} metric {m.name!r}: typical {list(m.typical)} was changed by the draft rules "  # type: ignore[arg-type]
+                   f"to {fb:g} -> {ft:g} ({'; '.join(notes)}); direction or step size is off")
+    p = parse_kr(text)
+    if (p.baseline, p.target) != (fb, ft):
+        out.append(f"{role.slug} metric {m.name!r}: {text!r} parses as {p.baseline} -> {p.target}")
     return out
 
 

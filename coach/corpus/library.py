@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.errors import CorpusError
 
@@ -16,6 +16,16 @@ class Metric(BaseModel):
     kind: str = Field(pattern="^(leading|lagging)$")
     unit: str | None = None
     description: str | None = None
+    # A plausible [start, target] for a team in this role (in the metric's unit; money in USD). Drafts use it
+    # when the model's numbers are implausible, and say so.
+    typical: tuple[float, float] | None = None
+
+    @field_validator("typical")
+    @classmethod
+    def _moves(cls, v: tuple[float, float] | None) -> tuple[float, float] | None:
+        if v is not None and (v[0] == v[1] or min(v) < 0):
+            raise ValueError("typical must be [start, target] with two different non-negative numbers")
+        return v
 
 
 class ExampleOKR(BaseModel):

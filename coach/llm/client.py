@@ -192,10 +192,13 @@ class LLM:
         out: list[T] = []
         last: ModelError | None = None
         try:
+            # Every sample gets its own seed: n identical requests would be n copies of one answer (and the
+            # cache would hand back the first). No seed given means seed 0, so the same request repeats exactly.
+            base = 0 if seed is None else seed
             for i in range(max(1, n)):
                 try:
                     out.append(self._one(messages, schema, temperature=temperature, max_tokens=max_tokens,
-                                         seed=None if seed is None else seed + i, usage=usage))
+                                         seed=base + i, usage=usage))
                 except ModelError as exc:
                     usage.errors.append(exc.message)
                     last = exc

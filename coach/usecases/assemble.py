@@ -116,6 +116,10 @@ def metric_unit(metric: Metric) -> tuple[str, str]:
     return "count", "code"
 
 
+# Percentages that can pass 100: revenue kept plus expansion, quota attainment, growth rates.
+_CAN_EXCEED_100 = re.compile(r"\bnet (?:revenue|dollar) retention\b|\battainment\b|\bgrowth\b|\bof quota\b|\bof plan\b")
+
+
 def lower_is_better(metric: str, unit: str | None) -> bool:
     words = set(re.findall(r"[a-z][a-z\-]*", metric.lower()))
     return bool(words & _LOWER_BETTER) or unit in ("days", "hours", "weeks")
@@ -142,6 +146,7 @@ def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: st
     """
     notes: list[str] = []
     down = lower_is_better(metric, unit)
+    cap = 100.0 if unit == "%" and not _CAN_EXCEED_100.search(metric.lower()) else float("inf")
     if down and verb in VERBS_UP:
         verb, notes = ("shorten" if unit in ("days", "hours", "weeks") else "reduce"), notes + [f"verb set to cut: less {metric} is better"]
     elif not down and verb in VERBS_DOWN:
@@ -151,10 +156,9 @@ def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: st
         notes.append("negative or non-finite numbers made positive")
     if keep is None:
         b, t = _into_range(b, t, unit, notes)
-    if unit == "%":
-        if b > 100 or t > 100:
-            notes.append("percentages capped at 100")
-        b, t = min(b, 100.0), min(t, 100.0)
+    if b > cap or t > cap:
+        notes.append("percentages capped at 100")
+        b, t = min(b, cap), min(t, cap)
     decreasing = verb in VERBS_DOWN
     if keep == "target":
         if b == t or (decreasing and not t * 1.05 <= b <= t / 0.3) or (not decreasing and not t / 3 <= b <= t / 1.05):
@@ -164,27 +168,29 @@ def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: st
     if keep == "baseline":
         if b == t or (decreasing and not b * 0.3 <= t <= b * 0.95) or (not decreasing and not b * 1.05 <= t <= b * 3):
             t = _round(b * 0.75 if decreasing else (b * 1.3 if b > 0 else _step(unit)), unit)
-            t = min(t, 100.0) if unit == "%" else t
+            t = min(t, cap)
             notes.append("target set to a step of about 25-30% from your level")
         return verb, b, t, notes
     if (decreasing and t > b) or (not decreasing and t < b):
         b, t = t, b
         notes.append("baseline and target swapped to match the verb")
+    if not decreasing and b <= 0 < t and unit != "count":
+        b = t / 1.3  # a level such as revenue, a rate or a score does not start from nothing
+        notes.append("a start of zero is not a level; baseline set about 25-30% below the target")
     timid = (decreasing and t > b * 0.95) or (not decreasing and t < b * 1.05)
     wild = (decreasing and t < b * 0.3) or (not decreasing and b > 0 and t > b * 3)
     if b == t or timid or wild:
         t = b * (0.75 if decreasing else 1.3) if b > 0 else (0.0 if decreasing else _step(unit))
         notes.append("target set to a step of about 25-30% from the baseline")
         b, t = _into_range(b, t, unit, notes)
-    if unit == "%":
-        t = min(t, 100.0)
+    t = min(t, cap)
     b, t = _round(b, unit), _round(t, unit)
     if b == t:  # capping or rounding ate the step
         step = max(1.0, b * 0.1) if unit == "USD" else 1.0 if unit != "x" else 0.5
         if decreasing:
             b, t = (b, b - step) if b - step >= 0 else (t + step, t)
         else:
-            b, t = (b, b + step) if unit != "%" or b + step <= 100 else (100.0 - step, 100.0)
+            b, t = (b, b + step) if b + step <= cap else (cap - step, cap)
         notes.append("target moved one step away from the baseline")
     return verb, b, t, notes
 
@@ -242,6 +248,45 @@ def sentence(verb: str, metric: str, baseline: float, target: float, unit: str) 
     return f"{verb.capitalize()} {m} from {fmt_value(baseline, unit)} to {fmt_value(target, unit)}"
 
 
+_TOKEN = re.compile(r"[a-z]+")
+
+
+def _tokens(text: str) -> frozenset[str]:
+    return frozenset(w.rstrip("s") for w in _TOKEN.findall(text.lower()) if len(w) > 2)
+
+
+def reference_numbers(role: Role, metric: str, unit: str) -> tuple[float, float] | None:
+    """Start and target values the role library's good examples use for this metric (closest wording wins).
+
+    A small model guesses numbers badly ("from 0% to 50%", "from 2021 to 12.56"); the library's examples were
+    written with plausible levels for the role, so they anchor drafts. None when no example measures it.
+    """
+    from coach.krparse import parse_kr
+
+    want = _tokens(metric_phrase(metric))
+    best: tuple[float, tuple[float, float]] | None = None
+    for ex in role.good:
+        for kr in ex.key_results:
+            p = parse_kr(kr)
+            if p.baseline is None or p.target is None or p.baseline == p.target or not p.metric:
+                continue
+            if (p.unit or "count") != unit and not (unit == "count" and p.unit is None):
+                continue
+            have = _tokens(p.metric)
+            sim = len(want & have) / len(want | have) if want | have else 0.0
+            if sim >= 0.5 and (best is None or sim > best[0]):
+                best = (sim, (float(p.baseline), float(p.target)))
+    return best[1] if best else None
+
+
+def _implausible(b: float, t: float, ref: tuple[float, float], unit: str) -> bool:
+    """The model's numbers are far from the level the library shows for this metric (or start from nothing)."""
+    rb = ref[0]
+    if b <= 0 and unit != "count":
+        return True
+    return rb > 0 and not (rb / 4 <= b <= rb * 4)
+
+
 def assemble_kr(fields: BaseModel, role: Role) -> KROrigin:
     """Turn one structured key result from the model into a sentence, recording what code changed."""
     data = fields.model_dump()
@@ -252,13 +297,19 @@ def assemble_kr(fields: BaseModel, role: Role) -> KROrigin:
     if unit == "USD" and max(abs(b), abs(t)) < MONEY_SCALE:
         b, t = b * MONEY_SCALE, t * MONEY_SCALE  # the prompt asks for money in thousands
         notes.append("money read as thousands of USD")
+    ref = (metric.typical if metric is not None and metric.typical else None) or reference_numbers(
+        role, data["metric"], unit)
+    from_library = ref is not None and _implausible(b, t, ref, unit)
+    if from_library and ref is not None:
+        b, t = ref
+        notes.append("the model's numbers were implausible; start and target taken from the role library's example")
     verb, b, t, fixes = fix_numbers(data["verb"], b, t, unit, data["metric"])
     notes += fixes
     return KROrigin(
         text=sentence(verb, data["metric"], b, t, unit),
         verb="model" if verb == data["verb"] else "code",
         metric="model",
-        numbers="model_fixed_by_code" if fixes else "model",
+        numbers="role_library" if from_library else "model_fixed_by_code" if fixes else "model",
         unit=unit_src,  # type: ignore[arg-type]
         notes=notes,
     )

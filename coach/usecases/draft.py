@@ -114,8 +114,9 @@ def _build(out: BaseModel, role: Role, base: OKRSet, settings: Settings, *, samp
     report = rescore(okrs, settings)
     origin = DraftOrigin(objective=origin_kind, objective_note=note, key_results=origins,
                          raw=out.model_dump(mode="json"))
-    confirm = [f"{k.text}: the start and target values are the model's guesses; put in today's real value"
-               for k in origins]
+    confirm = [f"{k.text}: the start and target values are "
+               + ("an example level for this role" if k.numbers == "role_library" else "the model's guesses")
+               + "; put in today's real value" for k in origins]
     return Draft(objective=title, key_results=krs, score=report.score, report=report, okrs=okrs, origin=origin,
                  sample=sample, revised=sample is None, to_confirm=confirm)
 

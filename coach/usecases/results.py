@@ -25,7 +25,7 @@ class KROrigin(BaseModel):
     text: str
     verb: Literal["model", "code"]
     metric: Literal["model", "role_library", "user"]
-    numbers: Literal["model", "model_fixed_by_code", "user", "user_and_model"]
+    numbers: Literal["model", "model_fixed_by_code", "role_library", "user", "user_and_model"]
     unit: Literal["model", "role_library", "code", "user"]
     notes: list[str] = Field(default_factory=list)
 
