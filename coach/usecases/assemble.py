@@ -30,7 +30,9 @@ _UNIT_ALIASES = {
     "#": "count", "count": "count", "number": "count", "n": "count", "customers": "count", "accounts": "count",
     "points": "points", "score": "points", "pts": "points", "x": "x", "ratio": "x", "multiple": "x",
 }
-Objective = Annotated[str, Field(min_length=3, max_length=90)]
+OBJECTIVE_MAX = 90
+OBJECTIVE_MAX_WORDS = 14
+Objective = Annotated[str, Field(min_length=3, max_length=OBJECTIVE_MAX)]
 MONEY_SCALE = 1000.0  # the draft prompt asks for money in thousands of USD
 
 
@@ -317,6 +319,9 @@ def assemble_kr(fields: BaseModel, role: Role) -> KROrigin:
 
 _DANGLING = {"a", "an", "the", "and", "or", "to", "of", "for", "with", "in", "on", "by", "our", "their", "your", "but",
              "that", "which", "from", "as", "at", "into"}
+# Words that carry no outcome on their own; with the role's name they make a title, not an objective.
+_FILLER = _DANGLING | {"business", "development", "team", "role", "objective", "goal", "goals", "okr", "okrs",
+                       "quarter", "success", "work", "plan", "we", "will", "is", "are", "be"}
 _BAD_OBJECTIVE = re.compile(r"[{}<>\[\]|\\`#*_]|okr_data|json|objective:|key result", re.IGNORECASE)
 
 
@@ -331,8 +336,13 @@ def clean_objective(text: str, role_words: set[str] | None = None) -> str | None
         return None
     if t.split()[-1].lower() in _DANGLING:
         return None  # cut off mid-sentence by the length limit
-    if role_words and len([w for w in words if w.lower() not in role_words]) < 3:
-        return None  # mostly the role's own name ("Account Executive, new revenue")
+    if len(t) >= OBJECTIVE_MAX - 2 and not re.search(r"[.!?]$", text.strip()):
+        return None  # the length limit cut it off: "... helping businesses to grow faster, win"
+    if len(words) > OBJECTIVE_MAX_WORDS:
+        return None  # a memorable objective is short; a long one is usually a ramble
+    content = [w for w in words if w.lower() not in (role_words or set()) and w.lower() not in _FILLER]
+    if len(content) < 3:
+        return None  # mostly the role's own name ("Account Executive and Business Development")
     letters = sum(c.isalpha() or c.isspace() for c in t)
     if letters / max(1, len(t)) < 0.85:
         return None
