@@ -57,9 +57,11 @@ def check(name: str) -> Callable[[Check], Check]:
 
 
 _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
-_ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z0-9]*\b|\b[A-Z]{2,}\d*\b")
+# Acronyms: "NRR", "SaaS", and lower-case-led ones such as "eNPS"; CamelCase names ("LinkedIn") are not.
+_ACRONYM = re.compile(r"\b[a-z]?[A-Z][A-Za-z]*[A-Z][A-Za-z0-9]*\b|\b[A-Z]{2,}\d*\b")
 _TWO_CAPS = re.compile(r"[A-Z].*[A-Z]")
 _TWO_CAPS_FAST = re.compile(r"[A-Z][A-Za-z0-9]*[A-Z]")
+_CAPS_RUN = re.compile(r"[A-Z]{2}")
 _PERIOD_TOKEN = re.compile(r"[QH][1-4]|FY\d{2,4}")
 _EXPLAINED_AFTER = re.compile(r"\s*\(([^)]{6,})\)")
 _LETTERS = re.compile(r"[a-z]+")
@@ -252,7 +254,10 @@ def activity(t: Target, p: dict[str, Any]) -> list[Hit]:
         if lemma not in deliver and lemma not in act:
             continue
         nxt = _object_after(ws, i, {"out", "up", "off", "through", "all", "of"} if lemma in deliver else {"out", "up"})
-        concrete = nxt is not None and (nxt in determiners or nxt in frequency or _is_number_at(t.text, a, i))
+        # "Migrate all accounts": a determiner right after the verb marks a task even when the skip list passes it.
+        right_after = ws[i + 1] if i + 1 < len(ws) else None
+        concrete = nxt is not None and (nxt in determiners or nxt in frequency or right_after in determiners
+                                        or _is_number_at(t.text, a, i))
         if concrete:
             verb = " ".join(words(t.text)[i: i + 1])
             return [Hit(evidence=verb, values={"verb": verb})]
@@ -335,6 +340,8 @@ def acronyms(t: Target, p: dict[str, Any]) -> list[Hit]:
         tok = m.group(0)
         if tok.lower() in allowed or not _TWO_CAPS.search(tok) or _PERIOD_TOKEN.fullmatch(tok):
             continue
+        if len(tok) > 4 and not _CAPS_RUN.search(tok):
+            continue  # a CamelCase name (LinkedIn, HubSpot), not an abbreviation
         inside_parens = text[: m.start()].rstrip().endswith("(") and text[m.end():].lstrip().startswith(")")
         if inside_parens or _EXPLAINED_AFTER.match(text, m.end()):
             continue
