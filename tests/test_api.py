@@ -82,7 +82,10 @@ def assert_envelope(r: httpx.Response, status: int, code: str | None = None) -> 
 
 def test_health_docs_and_openapi_are_served(api: httpx.Client) -> None:
     assert api.get("/healthz").json() == {"status": "ok", "version": "0.1.0", "database": 3}
-    assert "swagger" in api.get("/docs").text.lower()
+    docs = api.get("/docs").text
+    assert "swagger" in docs.lower() and "//cdn" not in docs and "https://" not in docs.replace("https://fastapi", "")
+    for asset in ("/docs-assets/swagger-ui-bundle.js", "/docs-assets/swagger-ui.css"):
+        assert asset in docs and api.get(asset).status_code == 200
     paths = api.get("/openapi.json").json()["paths"]
     for p in ("/v1/critique", "/v1/draft", "/v1/rewrite", "/v1/roles", "/v1/examples", "/v1/rubric", "/v1/sets",
               "/v1/sets/{set_id}", "/v1/sets/{set_id}/versions", "/v1/sets/{set_id}/checkins",

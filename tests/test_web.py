@@ -142,3 +142,9 @@ def test_draft_for_a_role_and_use_the_draft(page: Any, server: tuple[str, Any]) 
     page.wait_for_selector("#score:not([hidden])")
     assert "Our biggest accounts choose us again" in page.input_value("#okr-text")
     assert page.locator("#findings .item").count() >= 3
+
+
+def test_the_api_docs_render_offline(page: Any, server: tuple[str, Any]) -> None:
+    page.goto(server[0] + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock")
+    assert "/v1/critique" in page.inner_text(".swagger-ui")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from coach import __version__, store
@@ -23,10 +24,21 @@ STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 BODY_OVERHEAD = 64 * 1024
 
 
+def _swagger_assets() -> Path | None:
+    """Swagger UI 5 files shipped by the fastapi-offline package, so /docs works offline (FastAPI's default uses a CDN)."""
+    try:
+        import fastapi_offline
+    except ImportError:
+        return None
+    static = Path(fastapi_offline.__file__).resolve().parent / "static"
+    return static if (static / "swagger-ui-bundle.js").exists() else None
+
+
 def create_app(settings: Settings | None = None, *, llm: LLMLike | None = None) -> FastAPI:
     """A ready app: `llm` overrides the configured model (tests pass a fake one)."""
     settings = settings or get_settings()
-    app = FastAPI(title="okr-coach", version=__version__,
+    local_docs = _swagger_assets()
+    app = FastAPI(title="okr-coach", version=__version__, redoc_url=None, docs_url=None if local_docs else "/docs",
                   description="Review, draft and improve OKRs: a deterministic rubric scores, a language model proposes.")
     app.state.settings = settings
     app.state.db = store.open_database(settings.db_path)
@@ -40,6 +52,16 @@ def create_app(settings: Settings | None = None, *, llm: LLMLike | None = None) 
                                                                         "description": "Stale base_version"}})
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_input_bytes + BODY_OVERHEAD)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    if local_docs:
+        app.mount("/docs-assets", StaticFiles(directory=local_docs), name="docs-assets")
+
+        @app.get("/docs", include_in_schema=False)
+        def docs() -> HTMLResponse:
+            return get_swagger_ui_html(openapi_url="/openapi.json", title="okr-coach API",
+                                       swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                       swagger_css_url="/docs-assets/swagger-ui.css",
+                                       swagger_favicon_url="/docs-assets/favicon.png")
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
