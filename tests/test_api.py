@@ -142,6 +142,61 @@ def test_a_failing_model_falls_back_to_the_rubric_report(api: httpx.Client, llm:
     assert body["score"] == review(from_obj(SET)).score
 
 
+class BrokenLLM:
+    """A model client with a bug (not a ModelError)."""
+
+    model = "broken"
+
+    def generate(self, **_: Any) -> list[Any]:
+        raise KeyError("choices")
+
+
+def test_a_model_client_bug_still_answers_with_the_rubric(api: httpx.Client, server: tuple[str, Any]) -> None:
+    server[1].state.llm = BrokenLLM()
+    body = api.post("/v1/critique", json={**SET, "coach": True}).json()
+    assert body["llm_used"] is False and "KeyError" in body["fallback_reason"]
+    r = api.post("/v1/rewrite", json={**SET, "objective_index": 9})
+    assert_envelope(r, 422, "invalid_input")  # the caller's mistakes stay 4xx
+
+
+def test_anonymous_callers_can_be_rate_limited(tmp_path_factory: pytest.TempPathFactory) -> None:
+    home = tmp_path_factory.getbasetemp() / "okr-coach-home"
+    with serve_in_thread(create_app(Settings(home=home, anonymous_rate_limit_per_minute=2))) as url:
+        codes = [httpx.post(url + "/v1/critique", json=SET).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+
+
+def test_okr_coach_serve_runs_the_app(tmp_path: Any) -> None:
+    """The real command: `okr-coach serve --port N` answers on 127.0.0.1."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "OKR_COACH_HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "coach", "serve", "--port", str(port), "--log-level", "warning"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "okr-coach serve did not start"
+                time.sleep(0.1)
+        assert r.json()["status"] == "ok"
+        assert httpx.post(f"http://127.0.0.1:{port}/v1/critique", json=SET).status_code == 200
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0]
+    assert f"http://127.0.0.1:{port}/" in out
+
+
 class BlockedLLM:
     """A model that never answers until released: the request deadline must answer for it."""
 

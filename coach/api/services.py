@@ -6,6 +6,7 @@ Routes stay thin; these functions take keyword arguments and know nothing about 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -27,7 +28,7 @@ from coach.api.schemas import (
     SetRequest,
     TimelinePoint,
 )
-from coach.errors import InputError, ModelError
+from coach.errors import CoachError, InputError, ModelError
 from coach.io import from_obj, loads
 from coach.models import KeyResult, OKRSet, Report
 from coach.rubric import review
@@ -40,6 +41,7 @@ from coach.usecases.rewrite import rewrite
 from coach.usecases.common import LLMLike, fallback_text
 
 T = TypeVar("T")
+log = logging.getLogger("coach.api")
 _SET_META = ("period", "team", "owner", "role", "focus_area")
 _INPUT_FIELDS = set(OKRInput.model_fields) - set(OKRSet.model_fields)
 
@@ -85,8 +87,15 @@ class ModelRunner:
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.slots)
         with anyio.move_on_after(self.timeout_s):
-            # abandon_on_cancel: on the deadline we answer now; the worker thread finishes on its own.
-            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=self._limiter)
+            try:
+                # abandon_on_cancel: on the deadline we answer now; the worker thread finishes on its own.
+                return await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=self._limiter)
+            except CoachError:
+                raise  # the caller's input (unknown role, bad index): a 4xx, not a model failure
+            except Exception as exc:  # a model client bug must not cost the user the rubric's answer
+                log.exception("model-backed request failed; answering with rubric-only results")
+                reason = f"the model failed unexpectedly ({type(exc).__name__})"
+                return await run_in_threadpool(fallback, fallback_text(ModelError(reason)))
         reason = f"the model took longer than {self.timeout_s:g}s"
         return await run_in_threadpool(fallback, fallback_text(ModelError(reason)))
 
