@@ -189,3 +189,19 @@ def test_concurrent_writes_lose_nothing(alice: httpx.Client, server: tuple[str, 
     db = open_database(server[1].state.settings.db_path)
     assert db.one("select count(*) from reviews where set_id = ?", (sid,))[0] == 41
     assert db.one("select count(*) from checkins where set_id = ?", (sid,))[0] == 40
+
+
+def test_check_ins_carry_over_to_a_new_version_for_unchanged_key_results(alice: httpx.Client) -> None:
+    sid = alice.post("/v1/sets", json=V2).json()["id"]
+    alice.post(f"/v1/sets/{sid}/checkins", json={"values": [
+        {"objective_index": 0, "kr_index": 0, "value": 24}, {"objective_index": 0, "kr_index": 1, "value": 2.5}]})
+    edited = {**V2, "objectives": [{"title": V2["objectives"][0]["title"], "key_results": [
+        "Grow pipeline coverage from 2x to 3x",              # unchanged, moved first
+        "Raise win rate from 21% to 35%"]}]}                  # reworded: its old values stay with version 1
+    assert alice.put(f"/v1/sets/{sid}", json=edited).json()["version"] == 2
+    alice.post(f"/v1/sets/{sid}/checkins", json={"values": [{"objective_index": 0, "kr_index": 1, "value": 28}]})
+    p = alice.get(f"/v1/sets/{sid}/progress").json()
+    assert p["version"] == 2 and p["checkins"] == 2 and p["carried_over"] == 1
+    coverage, win = p["objectives"][0]["key_results"]
+    assert coverage["current"] == 2.5 and coverage["progress"] == 0.5 and len(coverage["history"]) == 1
+    assert win["current"] == 28 and [h["value"] for h in win["history"]] == [28]

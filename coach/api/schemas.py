@@ -150,6 +150,7 @@ class ProgressOut(BaseModel):
     set_id: str
     version: int
     progress: float | None = Field(description="Mean progress of the objectives with check-ins (0..1).")
-    checkins: int
+    checkins: int = Field(description="Check-ins that count for the current version.")
+    carried_over: int = Field(default=0, description="Values from earlier versions, for key results whose text is unchanged.")
     objectives: list[ObjectiveProgress]
     timeline: list[TimelinePoint] = Field(description="Set progress after each check-in, oldest first.")

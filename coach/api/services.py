@@ -170,25 +170,53 @@ def _with_currents(okrs: OKRSet, currents: dict[tuple[int, int], float]) -> OKRS
 MAX_TIMELINE = 200
 
 
+def _kr_positions(okrs: OKRSet) -> dict[str, tuple[int, int]]:
+    """Key result text (normalised) -> its position, for carrying check-ins over to a new version."""
+    out: dict[str, tuple[int, int]] = {}
+    for oi, o in enumerate(okrs.objectives):
+        for ki, k in enumerate(o.key_results):
+            out.setdefault(" ".join(k.text.lower().split()), (oi, ki))
+    return out
+
+
 def progress(*, db: store.Database, owner: int, set_id: str, settings: Settings) -> ProgressOut:
-    """Progress of the current version: latest value per key result, each key result's history, set progress over time."""
+    """Progress of the current version: latest value per key result, its history, set progress over time.
+
+    Check-ins made against earlier versions count for the key results whose text is unchanged (wherever they
+    moved); values for key results that were reworded or dropped stay with their own version.
+    """
     saved = store.get_set(db, owner=owner, set_id=set_id)
-    checkins = store.list_checkins(db, owner=owner, set_id=set_id, version=saved.version)
     report = saved.report or score(saved.okrs, settings=settings)
+    here = _kr_positions(saved.okrs)
+    versions: dict[int, OKRSet] = {saved.version: saved.okrs}
     currents: dict[tuple[int, int], float] = {}
     history: dict[tuple[int, int], list[KRProgressPoint]] = {}
     timeline: list[TimelinePoint] = []
-    for i, c in enumerate(checkins):
+    carried = used = 0
+    for c in store.list_checkins(db, owner=owner, set_id=set_id):
+        if c.version not in versions:
+            versions[c.version] = store.get_set(db, owner=owner, set_id=set_id, version=c.version).okrs
+        then = versions[c.version]
+        moved = False
         for v in c.values:
-            key = (v.objective_index, v.kr_index)
+            if c.version == saved.version:
+                key: tuple[int, int] | None = (v.objective_index, v.kr_index)
+            else:
+                key = here.get(" ".join(then.objectives[v.objective_index].key_results[v.kr_index].text.lower().split()))
+                carried += key is not None
+            if key is None:
+                continue
+            moved = True
             currents[key] = v.value
             kr = saved.okrs.objectives[key[0]].key_results[key[1]].model_copy(update={"current": v.value})
             p = kr_progress(kr, report.objectives[key[0]].key_results[key[1]].parsed)
             history.setdefault(key, []).append(KRProgressPoint(checkin_id=c.id, at=c.created_at, value=v.value,
                                                                progress=p.value if p else None))
-        if i >= len(checkins) - MAX_TIMELINE:
+        if moved:
+            used += 1
             timeline.append(TimelinePoint(checkin_id=c.id, at=c.created_at,
                                           progress=score(_with_currents(saved.okrs, currents), settings=settings).progress))
+    timeline = timeline[-MAX_TIMELINE:]
     now = score(_with_currents(saved.okrs, currents), settings=settings)
     objectives = [
         ObjectiveProgress(index=o.index, title=o.title, progress=o.progress, reading=o.progress_reading, key_results=[
@@ -198,5 +226,5 @@ def progress(*, db: store.Database, owner: int, set_id: str, settings: Settings)
             for k in o.key_results])
         for o in now.objectives
     ]
-    return ProgressOut(set_id=saved.id, version=saved.version, progress=now.progress, checkins=len(checkins),
-                       objectives=objectives, timeline=timeline)
+    return ProgressOut(set_id=saved.id, version=saved.version, progress=now.progress, checkins=used,
+                       carried_over=carried, objectives=objectives, timeline=timeline)
