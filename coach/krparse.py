@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from coach.models import ParsedKR
+from coach.models import ParsedKR, build
 from coach import lexicon as lx
 
 _NUM = re.compile(
@@ -85,17 +85,15 @@ def find_numbers(text: str) -> list[Num]:
     """All quantity numbers in the text, in order, with units and comparators (one regex pass)."""
     out: list[Num] = []
     for m in _NUM.finditer(text):
+        cur, raw, ord_, mult, pct, x, plus, hy, uw, orc, qs = m.groups()
         s = m.start()
         prev = text[s - 1] if s else " "
-        g = m.group
-        if prev.isalpha() or prev in "-_/#" or g("ord") or g("hy"):
+        if ord_ or hy or prev.isalpha() or prev in "-_/#":
             continue  # day-1, P1, Q3, #1, 2nd, 90-day: labels, not quantities
         before = text[max(0, s - 24):s].lower()
         bw = before.split()
         if bw and bw[-1] in _LABEL_WORDS:
             continue
-        cur, pct, mult, x = g("cur"), g("pct"), g("mult"), g("x")
-        raw = g("num")
         if not (cur or pct or mult) and len(raw) == 4 and raw[:2] in ("19", "20"):
             continue  # a year
         value = float(raw.replace(",", "")) if "," in raw else float(raw)
@@ -103,22 +101,30 @@ def find_numbers(text: str) -> list[Num]:
             value *= _MULT[mult.strip().lower()]
         unit: str | None = None
         scale = 1.0
-        end = m.end("plus") if g("plus") else max(m.end("num"), m.end("mult"), m.end("pct"), m.end("x"))
+        if plus:
+            end = m.end(7)
+        else:
+            end = m.end(2)
+            for g in (4, 5, 6):  # mult, pct, x: the furthest one that matched
+                e = m.end(g)
+                if e > end:
+                    end = e
         if cur:
             unit = _CURRENCY[cur]
         elif pct:
             unit = "%"
         elif x:
             unit = "x"
-        elif g("uw"):
-            unit, scale = _UNIT_WORDS[g("uw").lower()]
-            end = m.end("uw")
-        num = Num(value=value, start=s, end=end, unit=unit, scale=scale, plus=bool(g("plus")))
-        num.comparator = _comparator_before(before) if bw else None
-        if num.plus:
+        elif uw:
+            unit, scale = _UNIT_WORDS[uw.lower()]
+            end = m.end(9)
+        num = Num(value=value, start=s, end=end, unit=unit, scale=scale, plus=bool(plus))
+        if plus:
             num.comparator = ">="
-        if g("orc"):
-            num.comparator = _OR_CMP[g("orc").split()[-1].lower()]
+        elif bw:
+            num.comparator = _comparator_before(before)
+        if orc:
+            num.comparator = _OR_CMP[orc.split()[-1].lower()]
         if bw:
             if bw[-1] == "every":
                 num.weak = True
@@ -126,11 +132,13 @@ def find_numbers(text: str) -> list[Num]:
                 k = len(bw)
                 while k and bw[k - 1] in _WINDOW_FILLERS:
                     k -= 1
-                if k and bw[k - 1] in _WEAK_WORDS and unit in {"days", "weeks", "months", "years", "hours",
-                                                                 "minutes", None} and (unit is not None or g("qs")):
+                if k and bw[k - 1] in _WEAK_WORDS and unit in _WEAK_UNITS and (unit is not None or qs):
                     num.weak = True
         out.append(num)
     return out
+
+
+_WEAK_UNITS = frozenset({"days", "weeks", "months", "years", "hours", "minutes", None})
 
 
 _FROM_BEFORE = re.compile(r"\bfrom\s+(?:about\s+|around\s+|roughly\s+|~|±)?$")
@@ -270,7 +278,7 @@ def analyse(text: str) -> Analysis:
             b, unit = _convert(baseline, target)
             fields.update(baseline=_clean(b), unit=unit)
     fields["metric"] = extract_metric(norm, nums) or None
-    parsed = ParsedKR.model_construct(**fields)
+    parsed = build(ParsedKR, **fields)
     parsed.direction = _direction(low, words, verb, parsed)  # type: ignore[assignment]
     return Analysis(
         parsed=parsed, verb=verb, verb_index=vi, words=words, has_number=bool(nums) or target is not None,

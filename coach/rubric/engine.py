@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.krparse import Analysis, analyse
-from coach.models import Finding, KeyResult, KRReport, ObjectiveReport, OKRSet, ParsedKR, Report
+from coach.models import Finding, KeyResult, KRReport, ObjectiveReport, OKRSet, ParsedKR, Report, build
 from coach.rubric.checks import CHECKS, Hit, Target, classify_indicator, fset
 from coach.rubric.loader import Profile, Rule, load_profile, load_rules, rubric_version
 from coach.rubric.progress import kr_progress, objective_progress
@@ -66,11 +66,16 @@ def _finding(rule: Rule, hit: Hit, target: Target, profile: Profile) -> Finding:
         p = a.parsed
         values.setdefault("metric", p.metric or "the metric")
         values.setdefault("target", _fmt(p.target, p.unit))
-    severity = hit.values.get("severity") or dict(profile.severity_overrides).get(rule.id) or rule.severity
-    return Finding.model_construct(
-        rule=rule.id, severity=severity, message=rule.message.format_map(values),
+    severity = hit.values.get("severity") or _severity(profile, rule.id, rule.severity)
+    return build(
+        Finding, rule=rule.id, severity=severity, message=rule.message.format_map(values),
         evidence=hit.evidence, suggestion=rule.suggestion.format_map(values), guidance=rule.guidance,
     )
+
+
+@lru_cache(maxsize=1024)
+def _severity(profile: Profile, rule_id: str, default: str) -> str:
+    return dict(profile.severity_overrides).get(rule_id) or default
 
 
 def _fmt(v: float | None, unit: str | None) -> str:
@@ -130,20 +135,23 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
             a.kind = classify_indicator(kr.text, c.leading, c.lagging)
             t = Target(okrs=okrs, objective=obj, oi=oi, kr=kr, ki=ki, analysis=a, analyses=analyses)
             findings = _apply(c.scopes["key_result"], t, prof)
-            kr_reports.append(KRReport.model_construct(
+            kr_reports.append(build(
+                KRReport,
                 index=ki, text=kr.text, score=kr_score(findings, c.weights), parsed=parsed, findings=findings,
                 kind=a.kind, progress=kr_progress(kr, parsed),
             ))
         t = Target(okrs=okrs, objective=obj, oi=oi, analyses=analyses)
         findings = _apply(c.scopes["objective"], t, prof)
         prog, reading = objective_progress(kr_reports)
-        obj_reports.append(ObjectiveReport.model_construct(
+        obj_reports.append(build(
+            ObjectiveReport,
             index=oi, title=obj.title, score=objective_score(findings, kr_reports, c.weights), findings=findings,
             key_results=kr_reports, progress=prog, progress_reading=reading,
         ))
     set_findings = _apply(c.scopes["set"], Target(okrs=okrs, analyses=analyses), prof)
     progs = [o.progress for o in obj_reports if o.progress is not None]
-    return Report.model_construct(
+    return build(
+        Report,
         score=set_score(set_findings, obj_reports, c.weights), findings=set_findings, objectives=obj_reports,
         rubric_version=c.version, profile=prof.name, progress=round(sum(progs) / len(progs), 3) if progs else None,
     )
