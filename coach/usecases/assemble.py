@@ -22,6 +22,7 @@ _LOWER_BETTER = {
     "churn", "attrition", "cycle", "time", "cost", "costs", "cac", "discount", "discounting", "backlog", "ramp",
     "ramp-up", "errors", "error", "defects", "defect", "latency", "turnover", "payback", "delay", "delays", "lost",
     "escalations", "overdue", "downtime", "incidents", "complaints", "dso", "spend", "waste", "leakage", "outstanding",
+    "bugs", "bug", "overrun", "overruns", "rework", "write-offs", "after-hours",
 }
 _UNIT_ALIASES = {
     "%": "%", "percent": "%", "percentage": "%", "pct": "%", "share": "%",
@@ -122,15 +123,27 @@ def metric_unit(metric: Metric) -> tuple[str, str]:
 _CAN_EXCEED_100 = re.compile(r"\bnet (?:revenue|dollar) retention\b|\battainment\b|\bgrowth\b|\bof quota\b|\bof plan\b")
 
 
+# More is better whatever other words say: a share of time, a return on spend, runway, uptime.
+_HIGHER_BETTER = re.compile(r"\bshare of (?:[a-z\-]+ ){0,3}time\b|\breturn on\b|\brunway\b|\buptime\b|\bsaved\b|\bavoided\b")
+# Less is better: counts of things that go wrong, and rates per customer of work that should not be needed.
+_LOWER_BETTER_PHRASES = re.compile(r"\b(?:tickets|pages|incidents|bugs|defects) per\b|\breopened\b|\bduplicate")
+
+
 def lower_is_better(metric: str, unit: str | None) -> bool:
-    words = set(re.findall(r"[a-z][a-z\-]*", metric.lower()))
-    return bool(words & _LOWER_BETTER) or unit in ("days", "hours", "weeks")
+    low = metric.lower()
+    if _HIGHER_BETTER.search(low):
+        return False
+    words = set(re.findall(r"[a-z][a-z\-]*", low))
+    return (bool(words & _LOWER_BETTER) or bool(_LOWER_BETTER_PHRASES.search(low))
+            or unit in ("days", "hours", "weeks"))
 
 
 def _round(v: float, unit: str) -> float:
     if unit in ("count",):
         return float(max(0, round(v)))
-    if unit in ("%", "points", "days", "hours", "weeks"):
+    if unit in ("%", "points"):  # whole numbers, but keep a decimal near the top (uptime 99.5%)
+        return float(round(v)) if 10 <= abs(v) < 90 or float(v).is_integer() else round(v, 1)
+    if unit in ("days", "hours", "weeks"):
         return float(round(v)) if abs(v) >= 10 else round(v, 1)
     if unit == "x":
         return round(v, 1)
@@ -157,7 +170,7 @@ def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: st
     if (b, t) != (baseline, target):
         notes.append("negative or non-finite numbers made positive")
     if keep is None:
-        b, t = _into_range(b, t, unit, notes)
+        b, t = _into_range(b, t, unit, notes, metric)
     if b > cap or t > cap:
         notes.append("percentages capped at 100")
         b, t = min(b, cap), min(t, cap)
@@ -179,12 +192,14 @@ def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: st
     if not decreasing and b <= 0 < t and unit != "count":
         b = t / 1.3  # a level such as revenue, a rate or a score does not start from nothing
         notes.append("a start of zero is not a level; baseline set about 25-30% below the target")
-    timid = (decreasing and t > b * 0.95) or (not decreasing and t < b * 1.05)
+    # Near a ceiling (uptime 99.5% -> 99.9%) a small step closes much of what is left: judge it on the gap.
+    near_cap = cap != float("inf") and t - b >= 0.2 * (cap - b) > 0
+    timid = (decreasing and t > b * 0.95) or (not decreasing and t < b * 1.05 and not near_cap)
     wild = (decreasing and t < b * 0.3) or (not decreasing and b > 0 and t > b * 3)
     if b == t or timid or wild:
         t = b * (0.75 if decreasing else 1.3) if b > 0 else (0.0 if decreasing else _step(unit))
         notes.append("target set to a step of about 25-30% from the baseline")
-        b, t = _into_range(b, t, unit, notes)
+        b, t = _into_range(b, t, unit, notes, metric)
     t = min(t, cap)
     b, t = _round(b, unit), _round(t, unit)
     if b == t:  # capping or rounding ate the step
@@ -198,12 +213,14 @@ def fix_numbers(verb: str, baseline: float, target: float, unit: str, metric: st
 
 
 # Plausible magnitudes per unit; numbers outside are scaled by powers of ten, keeping their ratio.
-_RANGES = {"x": (0.1, 20.0), "days": (1.0, 365.0), "hours": (0.1, 1000.0), "weeks": (1.0, 52.0),
-           "points": (1.0, 100.0), "count": (1.0, 10000.0), "USD": (1000.0, 1e9)}
+_RANGES = {"x": (0.1, 20.0), "days": (1.0, 365.0), "hours": (0.1, 1000.0), "weeks": (1.0, 260.0),
+           "points": (1.0, 100.0), "count": (1.0, 1e7), "USD": (1.0, 1e10)}
 
 
-def _into_range(b: float, t: float, unit: str, notes: list[str]) -> tuple[float, float]:
+def _into_range(b: float, t: float, unit: str, notes: list[str], metric: str = "") -> tuple[float, float]:
     lo, hi = _RANGES.get(unit, (0.0, float("inf")))
+    if unit == "count" and " per " in f" {metric.lower()} ":
+        hi = 10000.0  # "contacts per account", "tickets per hundred customers": never hundreds of thousands
     top, scaled = max(b, t), False
     while top > hi:
         b, t, top, scaled = b / 10, t / 10, top / 10, True
