@@ -17,9 +17,13 @@ def _yaml_lines(text: str) -> dict[tuple[Any, ...], int]:
     except yaml.YAMLError:
         return {}
     out: dict[tuple[Any, ...], int] = {}
+    seen: set[int] = set()
 
     def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
         out[path] = node.start_mark.line + 1
+        if id(node) in seen:
+            return  # an alias of a node already walked: following it again would expand "billion laughs" input
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
                 key = k.value if isinstance(k, yaml.ScalarNode) else str(k)
