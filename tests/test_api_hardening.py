@@ -134,3 +134,22 @@ def test_a_bounded_load_has_zero_errors(client: httpx.Client, server: tuple[str,
     elapsed = time.perf_counter() - t0
     assert failures == []
     assert elapsed < 60, f"400 critiques took {elapsed:.1f}s"
+
+
+BILLION_LAUGHS = "\n".join(
+    ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    + [f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]" for p, n in zip("abcdef", "bcdefg")]
+    + ["objectives:", "  - title: x", "    key_results: *g", ""])
+
+
+def test_yaml_alias_bombs_are_answered_at_once(client: httpx.Client) -> None:
+    """Nine nested aliases expand to millions of nodes; the reader must not walk them."""
+    t0 = time.perf_counter()
+    _ok_or_envelope(client.post("/v1/critique", json={"text": BILLION_LAUGHS, "format": "yaml"}))
+    assert time.perf_counter() - t0 < 3
+
+
+def test_deeply_nested_or_undecodable_bodies_are_client_errors(client: httpx.Client) -> None:
+    for raw in (b"[" * 100_000, b'{"text": "\xff\xfe"}'):
+        r = client.post("/v1/critique", content=raw, headers={"content-type": "application/json"})
+        assert_envelope(r, 400 if r.status_code == 400 else 422)
