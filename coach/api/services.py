@@ -34,11 +34,11 @@ from coach.models import KeyResult, OKRSet, Report
 from coach.rubric import review
 from coach.rubric.progress import kr_progress
 from coach.settings import Settings
+from coach.usecases.common import LLMLike, fallback_text
 from coach.usecases.critique import critique
 from coach.usecases.draft import draft
 from coach.usecases.results import CritiqueResult, DraftResult, RewriteResult
 from coach.usecases.rewrite import rewrite
-from coach.usecases.common import LLMLike, fallback_text
 
 T = TypeVar("T")
 log = logging.getLogger("coach.api")
