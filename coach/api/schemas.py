@@ -58,7 +58,7 @@ class CritiqueResponse(Report):
 class DraftRequest(BaseModel):
     role: str = Field(min_length=1, max_length=200, examples=["Account Executive"])
     context: DraftContext = Field(default_factory=DraftContext)
-    n: int = Field(default=4, ge=1, le=8, description="How many model samples to draft from.")
+    n: int = Field(default=3, ge=1, le=8, description="How many model samples to draft from.")
 
 
 class RewriteRequest(OKRInput):

@@ -85,7 +85,17 @@ def _findings(rep: dict) -> list[tuple[str, dict]]:
     return out
 
 
+def prefetch() -> None:
+    """Begin importing litellm now: it overlaps finding the role, embedding and starting the model."""
+    try:
+        from coach.llm.client import prefetch_litellm
+    except ImportError:
+        return
+    prefetch_litellm()
+
+
 def cmd_draft(args: argparse.Namespace) -> int:
+    prefetch()
     from coach.coach import DraftContext, draft
 
     ctx = DraftContext(focus_area=args.focus_area, current_state=args.context, blockers=args.blockers,
@@ -111,7 +121,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--blockers", default=None, help="what stands in the way")
     p.add_argument("--period", default=None, help="e.g. 2026-Q3 (default: the current quarter)")
     p.add_argument("--team", default=None, help="team that owns the objective")
-    p.add_argument("--n", type=int, default=4, help="model samples to draw (1-8)")
+    p.add_argument("--n", type=int, default=3, help="model samples to draw (1-8; default 3)")
     p.add_argument("--seed", type=int, default=None, help="sampling seed, for repeatable drafts")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_draft)

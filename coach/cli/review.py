@@ -22,6 +22,10 @@ def cmd_review(args: argparse.Namespace) -> int:
     from coach.formats import render_markdown, render_sarif, render_text
     from coach.rubric import review
 
+    if args.coach:
+        from coach.cli.llm import prefetch
+
+        prefetch()  # litellm's import overlaps reading and reviewing the files
     results = []
     for path in args.files:
         okrs = _read_input(path, args.input_format)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from coach.errors import ModelError
 from coach.llm.cache import ResponseCache
-from coach.llm.client import LLM, Usage
+from coach.llm.client import LLM, Usage, prefetch_litellm
 from coach.llm.fake import FakeLLM
 from coach.llm.local import GGUF_SHA256, LOCAL_MODEL_NAME, get_server
 from coach.settings import Settings
 
-__all__ = ["LLM", "FakeLLM", "ModelError", "Usage", "get_llm"]
+__all__ = ["LLM", "FakeLLM", "ModelError", "Usage", "get_llm", "prefetch_litellm"]
 
 
 def get_llm(settings: Settings) -> LLM:
     """`local` (default): the embedded SmolLM2 on 127.0.0.1, or a server at `api_base`; else any litellm model."""
+    prefetch_litellm()  # overlaps the import with starting the model server
     cache = ResponseCache(settings.cache_path) if settings.llm_cache else None
     if settings.model == "local":
         if settings.api_base:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -45,6 +46,25 @@ def _litellm() -> Any:
     litellm.telemetry = False
     litellm.suppress_debug_info = True
     return litellm
+
+
+_prefetched: threading.Thread | None = None
+
+
+def prefetch_litellm() -> None:
+    """Start importing litellm in the background (it takes seconds), so it overlaps other start-up work.
+
+    The first real call imports it normally and simply waits for this import to finish.
+    """
+    global _prefetched
+    if _prefetched is None and "litellm" not in sys.modules:
+        def load() -> None:
+            try:
+                _litellm()
+            except ModelError:
+                pass  # reported by the first real call
+        _prefetched = threading.Thread(target=load, name="litellm-import", daemon=True)
+        _prefetched.start()
 
 
 def response_format(schema: type[BaseModel]) -> dict[str, Any]:

@@ -152,7 +152,7 @@ def _findings_for_revision(d: Draft) -> list[str]:
 
 
 def draft(
-    *, role: str, context: DraftContext | None = None, n: int = 4, settings: Settings, llm: LLMLike | None = None,
+    *, role: str, context: DraftContext | None = None, n: int = 3, settings: Settings, llm: LLMLike | None = None,
     seed: int | None = None,
 ) -> DraftResult:
     """Draft ranked OKRs for a role; falls back to scored role examples when the model fails."""
