@@ -361,10 +361,37 @@ def extract_metric(text: str, nums: list[Num] | None = None) -> str:
     return best[:120]
 
 
+_DROP_WORDS = tuple(sorted(
+    ["from", "to", "by", "of", "at", "on", "in", "for", "within", "over", "under", "below", "above", "more than",
+       "less than", "at least", "at most", "or more", "or higher", "or less", "or lower", "up to", "down to",
+       "every", "each", "per", "just", "about", "around"], key=len, reverse=True))
+_SYMBOLS = " \t\n<>=≤≥~±"
+# _TRAILERS needs a period word, "by" or "on average" somewhere; without any, it cannot match.
+_TRAILER_HINTS = ("by", "on average", "week", "month", "quarter", "year", "day", "sprint", "half", "q1", "q2", "q3",
+                  "q4", "h1", "h2", "period")
+
+
+def _drop_tail(p: str) -> str:
+    """Remove trailing prepositions and comparators ("... from", "... to more than"): what _METRIC_DROP matches."""
+    while True:
+        q = p.rstrip(_SYMBOLS)
+        low = q.lower()
+        for w in _DROP_WORDS:
+            if low.endswith(w) and (len(low) == len(w) or low[-len(w) - 1].isspace()):
+                p = q[: -len(w)]
+                break
+        else:
+            return p
+
+
+def _trailers(p: str) -> str:
+    low = p.lower()
+    return _TRAILERS.sub("", p) if any(h in low for h in _TRAILER_HINTS) else p
+
+
 def _clean_fragment(p: str) -> str:
-    p = _TRAILERS.sub("", " " + p).strip(" ,.;:±~<>=≤≥")
-    head, tail = p[:-32], p[-32:]  # the pattern is anchored at the end: only the tail can match
-    p = (head + _METRIC_DROP.sub("", tail)).strip(" ,.;:±~<>=≤≥")
+    p = _trailers(" " + p).strip(" ,.;:±~<>=≤≥")
+    p = _drop_tail(p).strip(" ,.;:±~<>=≤≥")
     p = _LEAD_PREP.sub("", p).strip()
     ws = p.split()
     for i, w in enumerate(ws[:3]):  # drop a leading verb, and a subject before it ("Partners close ...")
@@ -374,8 +401,8 @@ def _clean_fragment(p: str) -> str:
             break
     while ws and ws[0].lower() in lx.FILLER_WORDS:
         ws = ws[1:]
-    out = _TRAILERS.sub("", " ".join(ws)).strip(" ,.;:")
-    return _LEAD_DET.sub("", out)
+    out = _trailers(" ".join(ws)).strip(" ,.;:")
+    return _LEAD_DET.sub("", out) if out[:1] in "tTmMaAoO" else out
 
 
 def parse_kr(text: str) -> ParsedKR:

@@ -91,16 +91,19 @@ def words(text: str) -> list[str]:
     return _WORDS.findall(text)
 
 
-def _lower_words(text: str) -> list[str]:
-    return [w.lower() for w in words(text)]
+@lru_cache(maxsize=64)
+def _prefix_order(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """Longest first, lower case, each with its trailing space."""
+    return tuple(p.lower() + " " for p in sorted(prefixes, key=len, reverse=True))
 
 
-def _strip_prefix(text: str, prefixes: list[str]) -> str:
-    low = text.strip()
-    for p in sorted(prefixes, key=len, reverse=True):
-        if low.lower().startswith(p.lower() + " "):
-            return low[len(p) + 1:].lstrip()
-    return low
+def _strip_prefix(text: str, prefixes: tuple[str, ...]) -> str:
+    stripped = text.strip()
+    low = stripped.lower()
+    for p in _prefix_order(tuple(prefixes)):
+        if low.startswith(p):
+            return stripped[len(p):].lstrip()
+    return stripped
 
 
 @check("numbers_in_text")
@@ -136,15 +139,16 @@ def numbers_in_text(t: Target, p: dict[str, Any]) -> list[Hit]:
 @check("leading_verb")
 def leading_verb(t: Target, p: dict[str, Any]) -> list[Hit]:
     """The text starts with one of the listed verbs (after an optional 'We will' / 'To'), or holds a phrase."""
-    text = _strip_prefix(t.text, p.get("skip_prefixes", []))
-    ws = _lower_words(text)
+    text = _strip_prefix(t.text, p.get("skip_prefixes", ()))
+    raw_words = words(text)
+    ws = [w.lower() for w in raw_words]
     verbs = fset(p.get("verbs", ()))
     hits: list[Hit] = []
     # "Support requests get resolved": the first word starts a subject, it is not an imperative verb.
     as_subject = bool(set(ws[1:4]) & fset(p.get("subject_verbs", ())))
     if ws and ws[0] in verbs and not as_subject:
-        first = words(text)[0]
-        two = " ".join(words(text)[:2])
+        first = raw_words[0]
+        two = " ".join(raw_words[:2])
         hits.append(Hit(evidence=two if ws[0] in p.get("show_object_for", []) else first, values={"verb": first}))
     low = t.text.lower()
     for phrase in p.get("phrases", []):
