@@ -126,6 +126,8 @@ def test_clean_objective(raw: str, want: str | None) -> None:
 def test_clean_metric_and_phrase() -> None:
     assert clean_metric(" Customer satisfaction 80% ") == "customer satisfaction"
     assert clean_metric("{bad}") is None
+    assert clean_metric("increase") is None and clean_metric("Increase win rate") == "win rate"
+    assert clean_metric("CRM data clean") is None
     assert metric_phrase("Pipeline coverage (%)") == "pipeline coverage"
     assert metric_phrase("NPS score") == "NPS score"
 

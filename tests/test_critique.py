@@ -128,3 +128,13 @@ def test_review_coach_hook_reports_the_fallback(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr("coach.usecases.critique.get_model", broken)
     data = add_coach_commentary(review(WEAK_TITLE), WEAK_TITLE, SETTINGS)
     assert not data["llm_used"] and "did not start" in render_coach_text(data)
+
+
+def test_commentary_keeps_each_point_once_and_drops_fragments() -> None:
+    from coach.usecases.critique import clean_comment
+
+    raw = ("The objective is to implement the new CRM workflow in 2026. This objective is to implement the new "
+           "CRM workflow in 2026. The objective's")
+    assert clean_comment(raw) == "The objective is to implement the new CRM workflow in 2026."
+    looped = "; ".join(["the objective is to increase the average number of wins from 10.5% to 12.5%"] * 5)
+    assert clean_comment(looped).count("average number of wins") == 1

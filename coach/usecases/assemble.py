@@ -372,6 +372,18 @@ def clean_metric(text: str) -> str | None:
     t = re.sub(r"\d+([.,]\d+)?\s*%?", "", t).strip()
     if not t or _BAD_OBJECTIVE.search(t) or not re.fullmatch(r"[A-Za-z][A-Za-z \-/&'’()]*", t):
         return None
-    if not 1 <= len(t.split()) <= 8:
-        return None
+    words = t.split()
+    if words and words[0].lower() in _DIRECTION_VERBS:
+        words = words[1:]  # "increase win rate" names the metric "win rate"; "increase" alone names nothing
+    if not 1 <= len(words) <= 8 or words[-1].lower() in _QUALITIES or words[-1].lower() in _DIRECTION_VERBS:
+        return None  # a metric names a quantity, not a quality ("CRM data clean") or an action
+    t = " ".join(words)
     return t.lower() if not re.search(r"[A-Z]{2,}", t) else t
+
+
+# Verbs that only say which way a number should move; they are never part of a metric's name.
+_DIRECTION_VERBS = {"increase", "raise", "grow", "lift", "boost", "improve", "reduce", "cut", "lower", "decrease",
+                    "shorten", "maximize", "maximise", "minimize", "minimise", "change", "keep", "maintain"}
+# Words that describe how something is, not how much of it there is: they cannot end a metric's name.
+_QUALITIES = {"clean", "better", "good", "great", "high", "higher", "low", "lower", "strong", "healthy", "happy",
+              "accurate", "complete", "fast", "faster", "improved", "up", "down", "ok", "okay", "value", "max_value"}

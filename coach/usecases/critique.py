@@ -29,8 +29,22 @@ COMMENT_MAX_TOKENS = 160
 def clean_comment(text: str) -> str:
     """One or two plain sentences of model commentary; markup and tags removed."""
     t = re.sub(r"[<>{}\[\]`*#]", "", " ".join(text.split())).strip()
-    parts = re.split(r"(?<=[.!?])\s+", t)
-    text = " ".join(parts[:2])[:400]
+    # Small models repeat themselves: keep each clause once, at most two, each at most 40 words.
+    seen: list[set[str]] = []
+    kept: list[str] = []
+    clauses = re.split(r"(?<=[.!?;])\s+", t)
+    if len(clauses) > 1 and not re.search(r"[.!?;]$", clauses[-1]):
+        clauses = clauses[:-1]  # cut off by the token limit
+    for clause in clauses:
+        key = set(re.findall(r"[a-z]+", clause.lower()))
+        if len(key) < 4 or any(len(key & k) >= 0.8 * min(len(key), len(k)) for k in seen):
+            continue  # a fragment, or the same thing said again
+        seen.append(key)
+        ws = clause.split()
+        kept.append(" ".join(ws[:40]).rstrip(";,") + ("." if len(ws) > 40 or clause.endswith(";") else ""))
+        if len(kept) == 2:
+            break
+    text = " ".join(kept)[:400]
     return text if len(re.findall(r"[A-Za-z]{2,}", text)) >= 4 else ""  # a word or two is not commentary
 
 

@@ -108,6 +108,8 @@ def kr_text(out: FreeKROut, report: Report, oi: int, ki: int) -> tuple[str, KROr
         if not parsed.metric or activity:
             return None  # an activity count stays an activity, whatever numbers surround it
         metric = parsed.metric  # the model's metric says nothing the user's does not
+        if clean_metric(metric) is None:
+            return None  # the user named a quality ("CRM data clean"); numbers alone will not make it a metric
     # Still the user's measure: keep their unit and numbers (an activity's count does not carry over).
     same = bool(mine & _content(metric)) and not activity
     user_unit = (_PARSER_UNITS.get(parsed.unit or "") or "count") if same else None
