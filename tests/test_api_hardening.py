@@ -102,7 +102,7 @@ def test_damaged_sets_in_every_format_never_break_the_server(client: httpx.Clien
     _ok_or_envelope(client.post("/v1/critique", json={"text": text, "format": fmt}))
 
 
-JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
+JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | TEXT,
                        lambda kids: st.lists(kids, max_size=4) | st.dictionaries(TEXT, kids, max_size=4), max_leaves=20)
 
 

@@ -86,6 +86,7 @@ def test_rule_file_examples(rule: Any) -> None:
             assert not serious, f"good example {text!r} of {rule.id} breaks {serious}"
 
 
+@pytest.mark.skipif(not RUBRIC_MD.exists(), reason="shared/RUBRIC.md is not beside the checkout")
 def test_every_contract_rule_is_implemented_and_tested() -> None:
     ids = set(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \|", RUBRIC_MD.read_text(), re.M))
     assert len(ids) == 17
