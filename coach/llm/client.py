@@ -17,6 +17,7 @@ from coach.llm.cache import ResponseCache, request_key
 from coach.settings import Settings
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch litellm's price list
+os.environ.setdefault("LITELLM_MODE", "PRODUCTION")  # litellm's DEV mode loads a .env file from the working folder
 
 T = TypeVar("T", bound=BaseModel)
 REASK = (
