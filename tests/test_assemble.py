@@ -137,3 +137,23 @@ def test_magnitudes_are_scaled_into_a_plausible_range() -> None:
     assert (b, t) == (3000, 9000) and any("power of ten" in n for n in notes)
     _, b, t, _ = fix_numbers("shorten", 1200, 900, "days", "sales ramp-up")
     assert (b, t) == (120, 90)
+
+
+def test_implausible_numbers_are_replaced_by_the_role_library_level() -> None:
+    from coach.corpus.library import Metric, Role
+    from coach.usecases.assemble import assemble_kr, draft_schema
+
+    role = Role(role="Product Manager", family="product", drives="product value",
+                metrics=[Metric(name="three-month user retention", kind="lagging", unit="%", typical=(54, 62)),
+                         Metric(name="weekly active teams", kind="leading", unit="count", typical=(400, 480))])
+    schema = draft_schema(role)
+    for b, t in [(94.5, 1.5), (0, 50), (2021, 12.56)]:  # one wild number is enough
+        out = schema.model_validate({"objective": "Teams come back every week",
+                                     "result": {"verb": "raise", "metric": "three-month user retention",
+                                                "baseline": b, "target": t},
+                                     "signal": {"verb": "grow", "metric": "weekly active teams",
+                                                "baseline": 410, "target": 470}})
+        kr = assemble_kr(out.result, role)
+        assert kr.text == "Raise three-month user retention from 54% to 62%" and kr.numbers == "role_library"
+        plausible = assemble_kr(out.signal, role)
+        assert plausible.text == "Grow weekly active teams from 410 to 470" and plausible.numbers == "model"

@@ -300,10 +300,10 @@ def reference_numbers(role: Role, metric: str, unit: str) -> tuple[float, float]
 
 def _implausible(b: float, t: float, ref: tuple[float, float], unit: str) -> bool:
     """The model's numbers are far from the level the library shows for this metric (or start from nothing)."""
-    rb = ref[0]
     if b <= 0 and unit != "count":
         return True
-    return rb > 0 and not (rb / 4 <= b <= rb * 4)
+    lo, hi = min(ref) / 4, max(ref) * 4
+    return min(ref) > 0 and not (lo <= b <= hi and lo <= t <= hi)  # either number far off is enough
 
 
 def assemble_kr(fields: BaseModel, role: Role) -> KROrigin:
