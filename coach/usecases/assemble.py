@@ -357,6 +357,10 @@ def clean_objective(text: str, role_words: set[str] | None = None) -> str | None
         return None  # the length limit cut it off: "... helping businesses to grow faster, win"
     if len(words) > OBJECTIVE_MAX_WORDS:
         return None  # a memorable objective is short; a long one is usually a ramble
+    low_words = [w.lower() for w in words]
+    pairs = list(zip(low_words, low_words[1:]))
+    if len(set(pairs)) < len(pairs):
+        return None  # a small model looping: "Growth in Real-Time, in Real-Time"
     content = [w for w in words if w.lower() not in (role_words or set()) and w.lower() not in _FILLER]
     if len(content) < 3:
         return None  # mostly the role's own name ("Account Executive and Business Development")
