@@ -123,11 +123,11 @@ def test_reask_is_bounded_then_a_clear_error(server: ScriptedServer, tmp_path: P
 
 
 def test_timeout_is_a_model_error_not_a_hang(server: ScriptedServer, tmp_path: Path) -> None:
-    server.queue = [2.0]
+    server.queue = [6.0]
     t0 = time.perf_counter()
     with pytest.raises(ModelError, match="timed out|failed"):
         client(server, tmp_path, timeout=0.5).generate(messages=MSG, schema=Answer, n=3)
-    assert time.perf_counter() - t0 < 1.9
+    assert time.perf_counter() - t0 < 5.5  # gave up well before the answer came (a hang guard, not a speed test)
     assert len(server.requests) == 1  # a dead model is not asked for the other samples
 
 
