@@ -214,7 +214,7 @@ def _convert(base: Num, target: Num) -> tuple[float, str | None]:
     return base.value, target.unit or base.unit
 
 
-@dataclass
+@dataclass(slots=True)
 class Analysis:
     """Everything the rubric needs from one key result, beyond the public ParsedKR."""
 
