@@ -96,6 +96,7 @@ class Index:
         self.conn = connect(self.path)
         self.roles = load_roles(*corpus_dirs(settings))
         self.built: dict[str, Any] | None = None
+        self._labels: tuple[list[str], list[str], np.ndarray | None] | None = None
         self.ensure()
 
     def meta(self, key: str) -> str | None:
@@ -116,6 +117,7 @@ class Index:
 
     def rebuild(self, content_hash: str) -> None:
         t0 = time.perf_counter()
+        self._labels = None
         rows = example_rows(self.roles)
         if not rows:
             raise CorpusError("the examples corpus is empty", location=str(self.settings.corpus_dir))
@@ -158,12 +160,16 @@ class Index:
             c.execute("commit")
 
     def role_label_vectors(self) -> tuple[list[str], list[str], np.ndarray | None]:
-        rows = self.conn.execute("select slug, label, vec from role_labels").fetchall()
-        slugs = [r[0] for r in rows]
-        labels = [r[1] for r in rows]
-        if not rows or rows[0][2] is None:
-            return slugs, labels, None
-        return slugs, labels, np.vstack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
+        """Role names, aliases and missions with their vectors; read once per build (every search uses them)."""
+        if self._labels is None:
+            with self.lock:
+                rows = self.conn.execute("select slug, label, vec from role_labels").fetchall()
+            slugs = [r[0] for r in rows]
+            labels = [r[1] for r in rows]
+            vecs = (None if not rows or rows[0][2] is None
+                    else np.vstack([np.frombuffer(r[2], dtype=np.float32) for r in rows]))
+            self._labels = (slugs, labels, vecs)
+        return self._labels
 
     def close(self) -> None:
         self.conn.close()
