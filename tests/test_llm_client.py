@@ -173,3 +173,37 @@ def test_unreachable_model_is_a_model_error(tmp_path: Path) -> None:
     llm = LLM(settings, model="openai/x", api_base="http://127.0.0.1:9/v1", api_key="k")
     with pytest.raises(ModelError, match="failed|timed out"):
         llm.generate(messages=MSG, schema=Answer)
+
+
+def test_prompt_is_prefilled_only_while_litellm_is_still_loading(
+    server: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    from coach.llm import client as client_mod
+
+    seen: list[list[dict[str, str]]] = []
+    llm = client(server, tmp_path, cache=True, prefill=seen.append)
+    monkeypatch.setattr(client_mod, "_loaded", None)  # as on a cold start: the import is still under way
+    server.queue = ['{"objective": "Reps close bigger deals", "confidence": 1}',
+                    '{"objective": "Second sample, no prefill", "confidence": 1}']
+    llm.generate(messages=MSG, schema=Answer, n=2, seed=1)
+    assert seen == [MSG]  # once, with exactly the messages the request then sends
+    assert server.requests[0]["body"]["messages"] == MSG
+    assert gc.isenabled()  # the import pauses the collector and must turn it back on
+    llm.generate(messages=MSG, schema=Answer, n=1, seed=1)  # a cache hit: nothing to prefill
+    assert seen == [MSG] and llm.last_usage.cache_hits == 1
+
+
+def test_a_failing_prefill_does_not_fail_the_request(
+    server: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from coach.llm import client as client_mod
+
+    def broken(_messages: list[dict[str, str]]) -> None:
+        raise RuntimeError("native server hiccup")
+
+    monkeypatch.setattr(client_mod, "_loaded", None)
+    server.queue = ['{"objective": "Buyers answer within a day", "confidence": 1}']
+    out = client(server, tmp_path, prefill=broken).generate(messages=MSG, schema=Answer)
+    assert out[0].objective == "Buyers answer within a day" and len(server.requests) == 1

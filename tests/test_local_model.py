@@ -44,3 +44,18 @@ def test_real_embedded_model_drafts_offline(tmp_path: Path) -> None:
     for d in res.drafts:
         assert d.report == review(d.okrs) and d.score == d.report.score
     assert any(d.source == "model" for d in res.drafts)
+
+
+def test_prefilled_prompt_is_reused_by_the_next_request(tmp_path: Path) -> None:
+    """The cold-start speed-up rests on this: a prompt read in-process is not read again over HTTP."""
+    from coach.llm.client import _litellm
+    from coach.llm.local import get_server
+
+    server = get_server(tmp_path)
+    messages = [{"role": "system", "content": "You write OKRs."},
+                {"role": "user", "content": "Name one sales metric, in a few words. " * 8}]
+    server.prefill(messages)
+    resp = _litellm().completion(model="openai/local", messages=messages, max_tokens=4, temperature=0,
+                                 api_base=server.api_base, api_key=server.api_key, num_retries=0, timeout=60)
+    cached = resp.usage.prompt_tokens_details.cached_tokens
+    assert resp.usage.prompt_tokens > 50 and cached >= resp.usage.prompt_tokens - 1

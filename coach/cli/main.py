@@ -24,6 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    words = sys.argv[1:] if argv is None else argv
+    if words[:1] == ["draft"] or "--coach" in words:
+        from coach.cli.llm import prefetch
+
+        prefetch()  # litellm takes seconds to import: start before the command modules load
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

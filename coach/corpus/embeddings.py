@@ -112,6 +112,21 @@ def get_embedder() -> Embedder:
         return _EMBEDDER
 
 
+def embeddings_installed() -> bool:
+    """The embedding packages and files are present (checked without loading them: cheap).
+
+    The files' hashes are checked when the embedder first loads, so a damaged file still fails loudly.
+    """
+    if _EMBEDDER is not None:
+        return True
+    try:
+        files = (_package_dir(MODEL_PACKAGE) / "model.onnx", _package_dir(TOKENIZER_PACKAGE) / TOKENIZER_RELPATH)
+    except EmbeddingsUnavailable:
+        return False
+    return (all(f.exists() for f in files)
+            and all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "tokenizers")))
+
+
 def embeddings_available() -> bool:
     try:
         model_files()

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from coach.corpus.embeddings import DIM, EmbeddingsUnavailable, get_embedder
+from coach.corpus.embeddings import DIM, embeddings_installed, get_embedder
 from coach.corpus.library import Role, load_roles
 from coach.errors import CorpusError
 from coach.settings import Settings
@@ -86,11 +86,9 @@ class Index:
         self.path = settings.index_path
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if backend is None:
-            try:
-                get_embedder()
-                backend = "vector"
-            except EmbeddingsUnavailable:
-                backend = "bm25"
+            # Whether the packages are there decides the backend; the model itself loads on first use, so
+            # a lookup by exact role name never pays for starting ONNX.
+            backend = "vector" if embeddings_installed() else "bm25"
         self.backend = backend
         self.lock = threading.RLock()
         self.conn = connect(self.path)

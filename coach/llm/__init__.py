@@ -24,6 +24,6 @@ def get_llm(settings: Settings) -> LLM:
         server = get_server(settings.home)
         return LLM(settings, model=f"openai/{LOCAL_MODEL_NAME}", api_base=server.api_base,
                    api_key=server.api_key, name=f"local:{LOCAL_MODEL_NAME}", cache=cache,
-                   cache_scope=f"embedded:{GGUF_SHA256}", llama_grammar=True)
+                   cache_scope=f"embedded:{GGUF_SHA256}", llama_grammar=True, prefill=server.prefill)
     return LLM(settings, model=settings.model, api_base=settings.api_base, api_key=settings.api_key,
                cache=cache)

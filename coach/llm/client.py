@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+import importlib
 import json
 import os
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -39,11 +41,35 @@ class Usage:
     errors: list[str] = field(default_factory=list)
 
 
+_import_lock = threading.Lock()
+_loaded: Any = None
+
+
 def _litellm() -> Any:
+    global _loaded
+    if _loaded is not None:
+        return _loaded
+    with _import_lock:  # a second caller waits for the import under way (as Python's own import would)
+        if _loaded is None:
+            _loaded = _import_litellm()
+        return _loaded
+
+
+def _import_litellm() -> Any:
+    # litellm creates hundreds of thousands of long-lived objects on import. With the cyclic garbage
+    # collector running, the import scans them again and again (about 0.5 s), and the final collection
+    # at interpreter exit walks them once more (about 1 s). Nothing of that is garbage, so the import runs
+    # with the collector paused and its objects are then frozen: moved out of the collector's view for good.
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
         import litellm
     except ImportError as exc:
         raise ModelError("litellm is not installed", hint="pip install -e '.[local]'") from exc
+    finally:
+        if was_enabled:
+            gc.freeze()
+            gc.enable()
     litellm.telemetry = False
     litellm.suppress_debug_info = True
     return litellm
@@ -63,9 +89,35 @@ def prefetch_litellm() -> None:
             try:
                 _litellm()
             except ModelError:
-                pass  # reported by the first real call
+                return  # reported by the first real call
+            _warm_imports()
         _prefetched = threading.Thread(target=load, name="litellm-import", daemon=True)
         _prefetched.start()
+
+
+# Modules litellm and the openai SDK import on their first OpenAI-compatible request (about 0.4 s). The
+# background import loads them too, so the first request does not pay for them. Best effort: names that a
+# future release moves are skipped.
+FIRST_CALL_MODULES = ("openai.resources", "litellm.proxy._types")
+
+
+def _warm_imports() -> None:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for name in FIRST_CALL_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - an optional speed-up must never break a run
+                continue
+    finally:
+        if was_enabled:
+            gc.freeze()
+            gc.enable()
+
+
+def litellm_loaded() -> bool:
+    return _loaded is not None
 
 
 def response_format(schema: type[BaseModel]) -> dict[str, Any]:
@@ -127,7 +179,7 @@ class LLM:
 
     def __init__(self, settings: Settings, *, model: str, api_base: str | None, api_key: str | None,
                  name: str | None = None, cache: ResponseCache | None = None, cache_scope: str | None = None,
-                 llama_grammar: bool = False) -> None:
+                 llama_grammar: bool = False, prefill: Callable[[list[dict[str, str]]], None] | None = None) -> None:
         self.settings = settings
         self.litellm_model = model
         self.model = name or model
@@ -139,6 +191,8 @@ class LLM:
         self.last_usage = Usage()
         # llama.cpp servers take a llguidance grammar: compact JSON decodes ~30% fewer tokens than json_schema.
         self.llama_grammar = llama_grammar
+        # For the embedded model: reads a prompt into the server's KV cache without litellm (see _complete).
+        self.prefill = prefill
         self._lock = threading.Lock()
 
     def _complete(self, messages: list[dict[str, str]], schema: type[BaseModel], *, temperature: float,
@@ -151,6 +205,14 @@ class LLM:
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             usage.cache_hits += 1
             return hit[0]
+        if self.prefill is not None and _loaded is None:
+            # litellm is still importing (seconds on a cold start). Meanwhile the embedded server reads the
+            # prompt into its cache, so the request below only generates. It returns the same kind of answer:
+            # the server reuses the cached prompt for any request that starts with it.
+            try:
+                self.prefill(messages)
+            except Exception:  # noqa: BLE001 - a speed-up only; the request below reports real failures
+                pass
         litellm = _litellm()
         t0 = time.perf_counter()
         constraint: dict[str, Any] = (

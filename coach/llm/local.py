@@ -79,6 +79,14 @@ class LocalServer:
     def api_base(self) -> str:
         return f"{self.address}/v1"
 
+    def prefill(self, messages: list[dict[str, str]]) -> None:
+        """Read a chat prompt into the server's KV cache (in-process, one token generated, result ignored).
+
+        A following request with the same messages reuses the cached prompt and only generates. The native
+        call releases the GIL, so other threads (litellm's import) go on meanwhile.
+        """
+        self.handle.handle_chat_completions({"messages": messages, "max_tokens": 1, "temperature": 0.0})
+
 
 def _threads() -> int:
     raw = os.environ.get("OKR_COACH_LLM_THREADS")

@@ -14,6 +14,9 @@ from coach.errors import RubricError
 from coach.models import Scope, Severity
 from coach.settings import get_settings
 
+# libyaml's parser when PyYAML was built with it (10x faster on the bundled files); same safe constructor.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 CHECK_KINDS: set[str] = set()  # filled by coach.rubric.checks at import
 
 
@@ -88,7 +91,7 @@ def _line_of(path: Path, key: str) -> int | None:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
