@@ -371,22 +371,25 @@ _TRAILER_HINTS = ("by", "on average", "week", "month", "quarter", "year", "day",
                   "q4", "h1", "h2", "period")
 
 
+# The same words as one pattern over the last few characters: the longest phrase ending the text, starting
+# the text or after whitespace ("up to" before "to"). The longest phrase is 9 characters, so 11 are enough.
+_DROP_TAIL = re.compile(r"(?:^|\s)(" + "|".join(re.escape(w) for w in _DROP_WORDS) + r")$")
+_TRAILER_HINT = re.compile("|".join(re.escape(h) for h in _TRAILER_HINTS))
+
+
 def _drop_tail(p: str) -> str:
     """Remove trailing prepositions and comparators ("... from", "... to more than"): what _METRIC_DROP matches."""
     while True:
         q = p.rstrip(_SYMBOLS)
-        low = q.lower()
-        for w in _DROP_WORDS:
-            if low.endswith(w) and (len(low) == len(w) or low[-len(w) - 1].isspace()):
-                p = q[: -len(w)]
-                break
-        else:
+        low = q[-11:].lower()
+        m = _DROP_TAIL.search(low)
+        if m is None or (m.start() == 0 and len(q) > 11 and not low[0].isspace()):
             return p
+        p = q[: -len(m.group(1))]
 
 
 def _trailers(p: str) -> str:
-    low = p.lower()
-    return _TRAILERS.sub("", p) if any(h in low for h in _TRAILER_HINTS) else p
+    return _TRAILERS.sub("", p) if _TRAILER_HINT.search(p.lower()) else p
 
 
 def _clean_fragment(p: str) -> str:

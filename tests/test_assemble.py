@@ -148,7 +148,7 @@ def test_implausible_numbers_are_replaced_by_the_role_library_level() -> None:
                 metrics=[Metric(name="three-month user retention", kind="lagging", unit="%", typical=(54, 62)),
                          Metric(name="weekly active teams", kind="leading", unit="count", typical=(400, 480))])
     schema = draft_schema(role)
-    for b, t in [(94.5, 1.5), (0, 50), (2021, 12.56)]:  # one wild number is enough
+    for b, t in [(94.5, 1.5), (0, 50), (2021, 12.56), (102, 110)]:  # one wild number is enough; no share > 100%
         out = schema.model_validate({"objective": "Teams come back every week",
                                      "result": {"verb": "raise", "metric": "three-month user retention",
                                                 "baseline": b, "target": t},

@@ -298,10 +298,13 @@ def reference_numbers(role: Role, metric: str, unit: str) -> tuple[float, float]
     return best[1] if best else None
 
 
-def _implausible(b: float, t: float, ref: tuple[float, float], unit: str) -> bool:
-    """The model's numbers are far from the level the library shows for this metric (or start from nothing)."""
+def _implausible(b: float, t: float, ref: tuple[float, float], unit: str, metric: str = "") -> bool:
+    """The model's numbers are far from the level the library shows for this metric (or start from nothing,
+    or are shares above 100%)."""
     if b <= 0 and unit != "count":
         return True
+    if unit == "%" and max(b, t) > 100 and not _CAN_EXCEED_100.search(metric.lower()):
+        return True  # capping 102% -> 110% at 100 would leave a story such as "from 99% to 100%"
     lo, hi = min(ref) / 4, max(ref) * 4
     return min(ref) > 0 and not (lo <= b <= hi and lo <= t <= hi)  # either number far off is enough
 
@@ -318,7 +321,7 @@ def assemble_kr(fields: BaseModel, role: Role) -> KROrigin:
         notes.append("money read as thousands of USD")
     ref = (metric.typical if metric is not None and metric.typical else None) or reference_numbers(
         role, data["metric"], unit)
-    from_library = ref is not None and _implausible(b, t, ref, unit)
+    from_library = ref is not None and _implausible(b, t, ref, unit, data["metric"])
     if from_library and ref is not None:
         b, t = ref
         notes.append("the model's numbers were implausible; start and target taken from the role library's example")
