@@ -65,12 +65,18 @@ _UNIT_WORDS = {k: v for k, v in _TIME_UNITS.items()}
 _UNIT_WORDS.update({k: (v, 1.0) for k, v in {**_OTHER_UNITS, **_CURRENCY_WORDS}.items()})
 
 
+# The last word of every comparator phrase: any other word right before a number means no comparator.
+_CMP_LAST = frozenset(phrase.split()[-1] for phrase in _CMP_WORDS)
+
+
 def _comparator_before(before: str) -> str | None:
     """'more than', 'at least', '<' ... right before the number."""
     ws = before.rstrip("±~ ").split()
     if not ws:
         return None
     last = ws[-1]
+    if last not in _CMP_LAST and last[-1] not in "<>≥≤=":
+        return None
     if last[-1:] in "<>≥≤=" and last not in _CMP_WORDS:
         last = last.lstrip("abcdefghijklmnopqrstuvwxyz")  # "churn<" -> "<"
     for n in (3, 2):
@@ -81,16 +87,25 @@ def _comparator_before(before: str) -> str | None:
     return _CMP_WORDS.get(last)
 
 
+def lower_aligned(text: str) -> str:
+    """Lower case with every character at its offset (a few, such as "İ", lower-case to two characters)."""
+    low = text.lower()
+    return low if len(low) == len(text) else "".join(c.lower()[:1] for c in text)
+
+
 def find_numbers(text: str) -> list[Num]:
     """All quantity numbers in the text, in order, with units and comparators (one regex pass)."""
     out: list[Num] = []
+    low = ""
     for m in _NUM.finditer(text):
         cur, raw, ord_, mult, pct, x, plus, hy, uw, orc, qs = m.groups()
         s = m.start()
         prev = text[s - 1] if s else " "
         if ord_ or hy or prev.isalpha() or prev in "-_/#":
             continue  # day-1, P1, Q3, #1, 2nd, 90-day: labels, not quantities
-        before = text[max(0, s - 24):s].lower()
+        if not low:
+            low = lower_aligned(text)
+        before = low[max(0, s - 24):s]
         bw = before.split()
         if bw and bw[-1] in _LABEL_WORDS:
             continue
@@ -103,12 +118,8 @@ def find_numbers(text: str) -> list[Num]:
         scale = 1.0
         if plus:
             end = m.end(7)
-        else:
-            end = m.end(2)
-            for g in (4, 5, 6):  # mult, pct, x: the furthest one that matched
-                e = m.end(g)
-                if e > end:
-                    end = e
+        else:  # mult, pct and x follow each other: the last one that matched ends the number
+            end = m.end(6 if x else 5 if pct else 4 if mult else 2)
         if cur:
             unit = _CURRENCY[cur]
         elif pct:
@@ -186,7 +197,7 @@ def _polarity_decrease(metric: str) -> bool:
 
 def _from_to(text: str, nums: list[Num]) -> tuple[Num | None, Num | None, bool]:
     """Find 'from X to Y' (also 'X -> Y'); the bool says a baseline was stated in words ('from weekly to 5')."""
-    low = text.lower()
+    low = lower_aligned(text)
     for i, a in enumerate(nums):
         pre = low[max(0, a.start - 12): a.start]
         if not _FROM_BEFORE.search(pre):
@@ -246,7 +257,7 @@ def analyse(text: str) -> Analysis:
         baseline_stated = True
         if base_n is not None:
             baseline = base_n
-    low = norm.lower()
+    low = lower_aligned(norm)
     if target is None and not _single_deliverable(low, verb):
         for n in strong:
             pre = low[max(0, n.start - 30): n.start]

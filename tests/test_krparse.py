@@ -62,3 +62,9 @@ def test_parser_never_crashes(text: str) -> None:
     p = parse_kr(text)
     assert p.direction in (None, "increase", "decrease", "maintain")
     assert p == parse_kr(text)
+
+
+def test_characters_that_lower_case_to_two_do_not_shift_the_parse() -> None:
+    """'İ' lower-cases to two characters; word positions before the numbers must still line up."""
+    p = parse_kr("İİİ: raise win rate from 20% to more than 30%")
+    assert (p.baseline, p.target, p.unit, p.comparator) == (20, 30, "%", ">")
