@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from coach.models import ParsedKR, build
 from coach import lexicon as lx
@@ -33,6 +34,7 @@ _TIME_UNITS = {
 }
 _OTHER_UNITS = {"points": "points", "point": "points", "pts": "points", "pp": "points", "bps": "bps"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(slots=True)
@@ -96,6 +98,8 @@ def lower_aligned(text: str) -> str:
 def find_numbers(text: str) -> list[Num]:
     """All quantity numbers in the text, in order, with units and comparators (one regex pass)."""
     out: list[Num] = []
+    if not _DIGIT.search(text):
+        return out  # most objectives hold no digit: skip the long pattern
     low = ""
     for m in _NUM.finditer(text):
         cur, raw, ord_, mult, pct, x, plus, hy, uw, orc, qs = m.groups()
@@ -195,17 +199,18 @@ def _polarity_decrease(metric: str) -> bool:
     return bool(ws & lx.LOWER_IS_BETTER)
 
 
-def _from_to(text: str, nums: list[Num]) -> tuple[Num | None, Num | None, bool]:
-    """Find 'from X to Y' (also 'X -> Y'); the bool says a baseline was stated in words ('from weekly to 5')."""
-    low = lower_aligned(text)
-    for i, a in enumerate(nums):
+def _from_to(low: str, nums: list[Num]) -> tuple[Num | None, Num | None, bool]:
+    """Find 'from X to Y' (also 'X -> Y') in the lower-cased text; the bool says a baseline was stated in
+    words ('from weekly to 5')."""
+    has_from = "from" in low
+    for i, a in enumerate(nums if has_from else ()):
         pre = low[max(0, a.start - 12): a.start]
         if not _FROM_BEFORE.search(pre):
             continue
         for b in nums[i + 1: i + 2]:
             if _FROM_TO_MID.fullmatch(low, a.end, b.start):
                 return a, b, False
-    m = _FROM_WORD_TO.search(low) if "from" in low else None
+    m = _FROM_WORD_TO.search(low) if has_from else None
     if m and m.group(1) not in {"the", "a", "an"}:
         after_to = m.end()
         for b in nums:
@@ -251,13 +256,13 @@ def analyse(text: str) -> Analysis:
     verb, vi = _first_verb(words)
     baseline = target = None
     baseline_stated = relative = to_level = False
-    base_n, targ_n, textual = _from_to(norm, strong or nums)
+    low = lower_aligned(norm)
+    base_n, targ_n, textual = _from_to(low, strong or nums)
     if targ_n is not None:
         target = targ_n
         baseline_stated = True
         if base_n is not None:
             baseline = base_n
-    low = lower_aligned(norm)
     if target is None and not _single_deliverable(low, verb):
         for n in strong:
             pre = low[max(0, n.start - 30): n.start]
@@ -289,8 +294,8 @@ def analyse(text: str) -> Analysis:
             b, unit = _convert(baseline, target)
             fields.update(baseline=_clean(b), unit=unit)
     fields["metric"] = extract_metric(norm, nums) or None
+    fields["direction"] = _direction(low, words, verb, fields)
     parsed = build(ParsedKR, **fields)
-    parsed.direction = _direction(low, words, verb, parsed)  # type: ignore[assignment]
     return Analysis(
         parsed=parsed, verb=verb, verb_index=vi, words=words, has_number=bool(nums) or target is not None,
         baseline_stated=baseline_stated or textual, relative=relative, to_level=to_level,
@@ -318,24 +323,26 @@ def _clean(v: float) -> float | int:
     return int(v) if float(v).is_integer() else round(v, 6)
 
 
-def _direction(low: str, words: list[str], verb: str | None, p: ParsedKR) -> str | None:
+def _direction(low: str, words: list[str], verb: str | None, p: dict[str, Any]) -> str | None:
+    """increase / decrease / maintain, from the parsed fields (target, baseline, metric, comparator) and the verb."""
     if verb in lx.MAINTAIN_VERBS or _STAY.search(low) or (
         verb == "hold" and _HOLD_AT.search(low)
     ):
-        return "maintain" if p.target is not None or True else None
-    if p.target is None:
+        return "maintain"
+    target, baseline = p["target"], p["baseline"]
+    if target is None:
         if verb in lx.DECREASE_VERBS:
             return "decrease"
         if verb in lx.INCREASE_VERBS and verb not in lx.DELIVERABLE_VERBS:
             return "increase"
         return None
-    if p.baseline is not None and p.baseline != p.target:
-        return "increase" if p.target > p.baseline else "decrease"
+    if baseline is not None and baseline != target:
+        return "increase" if target > baseline else "decrease"
     if verb in lx.DECREASE_VERBS or any(w in lx.DECREASE_VERBS for w in words[:2]):
         return "decrease"
     if verb in lx.AMBIGUOUS_VERBS:
-        return "decrease" if _polarity_decrease(p.metric or "") else "increase"
-    if p.comparator in ("<", "<=") and verb not in lx.INCREASE_VERBS:
+        return "decrease" if _polarity_decrease(p["metric"] or "") else "increase"
+    if p["comparator"] in ("<", "<=") and verb not in lx.INCREASE_VERBS:
         return "decrease"
     return "increase"
 
@@ -357,9 +364,10 @@ def extract_metric(text: str, nums: list[Num] | None = None) -> str:
     """A short noun phrase naming what is measured: verb, numbers and time qualifiers removed."""
     nums = find_numbers(text) if nums is None else nums
     s = text
-    for n in sorted(nums, key=lambda n: n.start, reverse=True):
+    for n in reversed(nums):  # find_numbers gives them in text order
         s = s[: n.start] + " \x00 " + s[n.end:]
-    s = _FROM_WORD_NUM.sub(" \x00 ", s)
+    if "from" in s:
+        s = _FROM_WORD_NUM.sub(" \x00 ", s)
     parts = s.split("\x00")
     first = _clean_fragment(parts[0])
     if len(first.split()) >= 2:

@@ -396,8 +396,8 @@ def duplicate_metric(t: Target, p: dict[str, Any]) -> list[Hit]:
 def classify_indicator(text: str, leading: frozenset[str], lagging: frozenset[str]) -> str | None:
     """'leading', 'lagging' or None, from the words of the key result."""
     ws = set(_LETTERS.findall(text.lower()))
-    ws |= {w.rstrip("s") for w in ws}
-    lead, lag = bool(ws & leading), bool(ws & lagging)
+    ws |= {w.rstrip("s") for w in ws if w[-1] == "s"}  # plural and singular (only words ending in s change)
+    lead, lag = not ws.isdisjoint(leading), not ws.isdisjoint(lagging)
     if lead == lag:
         return None
     return "leading" if lead else "lagging"
