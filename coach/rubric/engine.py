@@ -52,25 +52,49 @@ def compile_rubric(profile: Profile, rules_dir: Path | None = None) -> Compiled:
     rules = [r for r in load_rules(rules_dir) if r.id not in profile.disabled_rules]
     scopes: dict[str, list[tuple[Rule, Any, dict[str, Any]]]] = {"objective": [], "key_result": [], "set": []}
     for r in rules:
-        scopes[r.scope].append((r, CHECKS[r.extends], _resolve_params(r.params, profile)))
+        scopes[r.scope].append((_with_profile_severity(r, profile), CHECKS[r.extends], _resolve_params(r.params, profile)))
     ind = next((r for r in rules if r.extends == "indicator_mix"), None)
     lead = fset(tuple(ind.params.get("leading_words", ()))) if ind else frozenset()
     lag = fset(tuple(ind.params.get("lagging_words", ()))) if ind else frozenset()
     return Compiled(profile, scopes, {r.id: r.weight for r in rules}, lead, lag, rubric_version(rules_dir))
 
 
-def _finding(rule: Rule, hit: Hit, target: Target, profile: Profile) -> Finding:
-    values = _Safe(text=target.text, evidence=hit.evidence, **{k: v for k, v in hit.values.items()})
+def _with_profile_severity(rule: Rule, profile: Profile) -> Rule:
+    """The rule as this profile reports it: its severity override applied once here, not per finding."""
+    severity = _severity(profile, rule.id, rule.severity)
+    return rule if severity == rule.severity else rule.model_copy(update={"severity": severity})
+
+
+def _has_placeholders(template: str) -> bool:
+    # Without braces format_map would return the template unchanged ("{{"/"}}" escapes need a brace too).
+    return "{" in template or "}" in template
+
+
+def _finding(rule: Rule, hit: Hit, target: Target) -> Finding:
+    """One finding; message and suggestion are filled from the hit's values, the text and the parsed metric."""
+    message, suggestion = rule.message, rule.suggestion
+    fill_message, fill_suggestion = _has_placeholders(message), _has_placeholders(suggestion)
+    if fill_message or fill_suggestion:
+        values = _values(hit, target)
+        if fill_message:
+            message = message.format_map(values)
+        if fill_suggestion:
+            suggestion = suggestion.format_map(values)
+    return build(
+        Finding, rule=rule.id, severity=hit.values.get("severity") or rule.severity, message=message,
+        evidence=hit.evidence, suggestion=suggestion, guidance=rule.guidance,
+    )
+
+
+def _values(hit: Hit, target: Target) -> _Safe:
+    """What a message may name: the text, the evidence, the hit's values, then the parsed metric and target."""
+    values = _Safe(hit.values, text=target.text, evidence=hit.evidence)
     a = target.analysis
     if a is not None:
         p = a.parsed
         values.setdefault("metric", p.metric or "the metric")
         values.setdefault("target", _fmt(p.target, p.unit))
-    severity = hit.values.get("severity") or _severity(profile, rule.id, rule.severity)
-    return build(
-        Finding, rule=rule.id, severity=severity, message=rule.message.format_map(values),
-        evidence=hit.evidence, suggestion=rule.suggestion.format_map(values), guidance=rule.guidance,
-    )
+    return values
 
 
 @lru_cache(maxsize=1024)
@@ -90,18 +114,24 @@ def _fmt(v: float | None, unit: str | None) -> str:
 
 
 def _apply(rules: list[tuple[Rule, Any, dict[str, Any]]], target: Target, profile: Profile) -> list[Finding]:
-    fired: dict[str, list[Hit]] = {}
+    """Run the rules of one scope on the target; findings in rule order, minus rules suppressed by another.
+
+    `profile` is not needed any more (compile_rubric applies its severities) but stays for existing callers.
+    """
+    fired: list[tuple[Rule, list[Hit]]] = []
     for rule, fn, params in rules:
         hits = fn(target, params)
         if hits:
-            fired[rule.id] = hits
+            fired.append((rule, hits))
     if not fired:
         return []
+    ids = {rule.id for rule, _ in fired}
     findings: list[Finding] = []
-    for rule, _, _ in rules:
-        if rule.id not in fired or any(s in fired for s in rule.suppressed_by):
+    for rule, hits in fired:
+        if rule.suppressed_by and not ids.isdisjoint(rule.suppressed_by):
             continue
-        findings.extend(_finding(rule, hit, target, profile) for hit in fired[rule.id])
+        for hit in hits:
+            findings.append(_finding(rule, hit, target))
     return findings
 
 
