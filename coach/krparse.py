@@ -10,13 +10,25 @@ from typing import Any
 from coach.models import ParsedKR, build
 from coach import lexicon as lx
 
+_UNIT_WORD_ALTS = ("ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?"
+                   "|points?|pts|pp|bps|usd|dollars|eur|euros|gbp|pounds")
+
+
+def _ascii_nocase(alternation: str) -> str:
+    """Letters as [xX] classes: upper or lower case, ASCII only.
+
+    An inline (?i:...) group is slower, and it also matches "ſ" for s and "İ" for i, which then had no
+    entry in the unit table (a crash on such text).
+    """
+    return "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in alternation)
+
+
 _NUM = re.compile(
     r"(?:(?P<cur>[$€£])\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?P<ord>(?:st|nd|rd|th)\b)?"
     r"(?P<mult>\s?(?:k|K|m|M|bn|BN|b|B|mm|MM)\b|\s(?:thousand|million|billion)\b)?"
     r"(?P<pct>\s?%)?(?P<x>x\b)?(?P<plus>\+)?(?P<hy>-[A-Za-z])?"
-    r"(?:\s?(?P<uw>(?i:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?"
-    r"|points?|pts|pp|bps|usd|dollars|eur|euros|gbp|pounds))\b)?"
+    r"(?:\s?(?P<uw>" + _ascii_nocase(_UNIT_WORD_ALTS) + r")\b)?"
     r"(?P<orc>\s+or\s+(?:more|higher|above|better|greater|less|lower|fewer|below|under)\b)?"
     r"(?P<qs>\s?(?:quarters?|sessions?)\b)?"
 )
@@ -136,7 +148,7 @@ def find_numbers(text: str) -> list[Num]:
         num = Num(value=value, start=s, end=end, unit=unit, scale=scale, plus=bool(plus))
         if plus:
             num.comparator = ">="
-        elif bw:
+        elif bw and (bw[-1] in _CMP_LAST or bw[-1][-1] in "<>≥≤=±~"):  # else no comparator ends there
             num.comparator = _comparator_before(before)
         if orc:
             num.comparator = _OR_CMP[orc.split()[-1].lower()]
@@ -170,6 +182,7 @@ _STAY = re.compile(r"\b(?:stay|remain)\s+(?:above|below|under|over|at)\b")
 _HOLD_AT = re.compile(r"\bhold\b.*\b(?:at|above|below|under|steady|flat)\b")
 _FROM_WORD_NUM = re.compile(r"\bfrom\s+[A-Za-z]+\s+to\s+(?=\x00)")
 _LEAD_PREP = re.compile(r"^(?:of|to|in|from|by|or more|or higher|\+)\s+", re.I)
+_LEAD_PREP_FIRST = frozenset("oOtTiIfFbB+")  # the first letters of what _LEAD_PREP removes
 _LEAD_DET = re.compile(r"^(?:the|our|my|a|an|all|of)\s+", re.I)
 
 _NUMBER_WORDS = {
@@ -414,7 +427,7 @@ def _trailers(p: str) -> str:
 def _clean_fragment(p: str) -> str:
     p = _trailers(" " + p).strip(" ,.;:±~<>=≤≥")
     p = _drop_tail(p).strip(" ,.;:±~<>=≤≥")
-    p = _LEAD_PREP.sub("", p).strip()
+    p = (_LEAD_PREP.sub("", p) if p[:1] in _LEAD_PREP_FIRST else p).strip()
     ws = p.split()
     for i, w in enumerate(ws[:3]):  # drop a leading verb, and a subject before it ("Partners close ...")
         if w.lower() in lx.ALL_VERBS:

@@ -68,3 +68,14 @@ def test_characters_that_lower_case_to_two_do_not_shift_the_parse() -> None:
     """'İ' lower-cases to two characters; word positions before the numbers must still line up."""
     p = parse_kr("İİİ: raise win rate from 20% to more than 30%")
     assert (p.baseline, p.target, p.unit, p.comparator) == (20, 30, "%", ">")
+
+
+@pytest.mark.parametrize("text", ["Cut wait to 5 ſecs", "Cut setup to 3 mİns", "Cut to 5 wee\u212a"])
+def test_look_alike_letters_after_a_number_are_not_units(text: str) -> None:
+    """Case-insensitive matching once let "ſecs" and "mİns" through as units, then found no unit entry."""
+    p = parse_kr(text)
+    assert p.target in (3, 5) and p.unit is None
+
+
+def test_unit_words_match_in_any_ascii_case() -> None:
+    assert parse_kr("Cut to 5 HOURS").unit == "hours" and parse_kr("Cut to 5 daYs").unit == "days"
