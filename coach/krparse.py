@@ -263,13 +263,14 @@ class Analysis:
 def analyse(text: str) -> Analysis:
     """Parse a key result and keep the intermediate facts the rubric checks use."""
     norm = text.replace("\u2212", "-").replace("\u00a0", " ")
-    words = _words(norm)
+    low = lower_aligned(norm)
+    # For ASCII text, the words of the lower-cased text are the lower-cased words (one pass instead of two).
+    words = _WORD.findall(low) if norm.isascii() else _words(norm)
     nums = find_numbers(norm)
     strong = [n for n in nums if not n.weak]
     verb, vi = _first_verb(words)
     baseline = target = None
     baseline_stated = relative = to_level = False
-    low = lower_aligned(norm)
     base_n, targ_n, textual = _from_to(low, strong or nums)
     if targ_n is not None:
         target = targ_n
@@ -430,8 +431,9 @@ def _clean_fragment(p: str) -> str:
     p = (_LEAD_PREP.sub("", p) if p[:1] in _LEAD_PREP_FIRST else p).strip()
     ws = p.split()
     for i, w in enumerate(ws[:3]):  # drop a leading verb, and a subject before it ("Partners close ...")
-        if w.lower() in lx.ALL_VERBS:
-            helper = w.lower() in lx.MAINTAIN_HELPERS and i + 1 < len(ws) and ws[i + 1].lower().endswith("ing")
+        lw = w.lower()
+        if lw in lx.ALL_VERBS:
+            helper = lw in lx.MAINTAIN_HELPERS and i + 1 < len(ws) and ws[i + 1].lower().endswith("ing")
             ws = ws[i + (2 if helper else 1):]
             break
     while ws and ws[0].lower() in lx.FILLER_WORDS:
