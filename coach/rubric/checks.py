@@ -44,16 +44,31 @@ class Target:
 
 
 Check = Callable[[Target, dict[str, Any]], list[Hit]]
+Derive = Callable[[dict[str, Any]], dict[str, Any]]
 CHECKS: dict[str, Check] = {}
+DERIVE: dict[str, Derive] = {}
 
 
-def check(name: str) -> Callable[[Check], Check]:
+def check(name: str, derive: Derive | None = None) -> Callable[[Check], Check]:
+    """Register a check kind; `derive` turns its params into ready values (word sets, regexes) once per rule."""
+
     def deco(fn: Check) -> Check:
         CHECKS[name] = fn
         CHECK_KINDS.add(name)
+        if derive is not None:
+            DERIVE[name] = derive
         return fn
 
     return deco
+
+
+def prepare(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The params a check of this kind runs with: the rule's own (lists as tuples) plus the derived "_" keys.
+
+    Derived once per compiled rule, so checks do not rebuild or re-hash word lists for every text.
+    """
+    derive = DERIVE.get(kind)
+    return {**params, **derive(params)} if derive else dict(params)
 
 
 _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
@@ -97,22 +112,37 @@ def _prefix_order(prefixes: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(p.lower() + " " for p in sorted(prefixes, key=len, reverse=True))
 
 
-def _strip_prefix(text: str, prefixes: tuple[str, ...]) -> str:
+def _strip_prefix(text: str, ordered: tuple[str, ...]) -> str:
+    """The text without the first prefix that starts it (`ordered` as `_prefix_order` gives them)."""
     stripped = text.strip()
     low = stripped.lower()
-    for p in _prefix_order(tuple(prefixes)):
-        if low.startswith(p):
-            return stripped[len(p):].lstrip()
+    if low.startswith(ordered):  # one test for all of them first: most texts start with none
+        for p in ordered:
+            if low.startswith(p):
+                return stripped[len(p):].lstrip()
     return stripped
 
 
-@check("numbers_in_text")
+def _words_param(p: dict[str, Any], key: str) -> frozenset[str]:
+    return fset(tuple(p.get(key, ())))
+
+
+def _alternation_param(p: dict[str, Any], key: str) -> re.Pattern[str] | None:
+    return alternation(tuple(p.get(key, ())))
+
+
+def _derive_numbers_in_text(p: dict[str, Any]) -> dict[str, Any]:
+    return {"_time_units": _words_param(p, "time_units"), "_name_words": _words_param(p, "name_words"),
+            "_number_words": _alternation_param(p, "number_words")}
+
+
+@check("numbers_in_text", derive=_derive_numbers_in_text)
 def numbers_in_text(t: Target, p: dict[str, Any]) -> list[Hit]:
     """Numbers, amounts, percentages and number words that state a target (dates and names excepted)."""
     text = t.text
     low = text.lower()
-    time_units = fset(p.get("time_units", ()))
-    name_words = fset(p.get("name_words", ()))
+    time_units = p["_time_units"]
+    name_words = p["_name_words"]
     found: list[str] = []
     for n in find_numbers(text):
         token = text[n.start:n.end].strip()
@@ -125,7 +155,7 @@ def numbers_in_text(t: Target, p: dict[str, Any]) -> list[Hit]:
         if before and before[-1] in ("#", "no.", "number"):
             continue
         found.append(token)
-    pat = alternation(p.get("number_words", ()))
+    pat = p["_number_words"]
     for m in pat.finditer(low) if pat else ():
         nxt = low[m.end():m.end() + 20].split()[:1]
         if nxt and nxt[0].strip(",.") in time_units:
@@ -136,80 +166,105 @@ def numbers_in_text(t: Target, p: dict[str, Any]) -> list[Hit]:
     return [Hit(evidence=", ".join(dict.fromkeys(found)), values={"numbers": ", ".join(dict.fromkeys(found))})]
 
 
-@check("leading_verb")
+def _derive_leading_verb(p: dict[str, Any]) -> dict[str, Any]:
+    bland = p.get("bland_max_words")
+    return {
+        "_prefixes": _prefix_order(tuple(p.get("skip_prefixes", ()))), "_verbs": _words_param(p, "verbs"),
+        "_subject_verbs": _words_param(p, "subject_verbs"), "_show_object_for": frozenset(p.get("show_object_for", ())),
+        "_phrases": tuple((phrase, phrase.lower()) for phrase in p.get("phrases", ())),
+        "_bland_max_words": int(bland) if bland else 0,
+    }
+
+
+@check("leading_verb", derive=_derive_leading_verb)
 def leading_verb(t: Target, p: dict[str, Any]) -> list[Hit]:
     """The text starts with one of the listed verbs (after an optional 'We will' / 'To'), or holds a phrase."""
-    text = _strip_prefix(t.text, p.get("skip_prefixes", ()))
-    raw_words = words(text)
-    ws = [w.lower() for w in raw_words]
-    verbs = fset(p.get("verbs", ()))
-    hits: list[Hit] = []
+    title = t.text
+    raw_words = words(_strip_prefix(title, p["_prefixes"]))
+    head = [w.lower() for w in raw_words[:4]]  # only the first word and the three after it are looked at
     # "Support requests get resolved": the first word starts a subject, it is not an imperative verb.
-    as_subject = bool(set(ws[1:4]) & fset(p.get("subject_verbs", ())))
-    if ws and ws[0] in verbs and not as_subject:
+    if head and head[0] in p["_verbs"] and p["_subject_verbs"].isdisjoint(head[1:4]):
         first = raw_words[0]
-        two = " ".join(raw_words[:2])
-        hits.append(Hit(evidence=two if ws[0] in p.get("show_object_for", []) else first, values={"verb": first}))
-    low = t.text.lower()
-    for phrase in p.get("phrases", []):
-        i = low.find(phrase.lower())
-        if i >= 0 and not hits:
-            hits.append(Hit(evidence=t.text[i:i + len(phrase)], values={"verb": phrase}))
-    bland = p.get("bland_max_words")
-    if bland and not hits and 0 < len(ws) <= int(bland):
-        hits.append(Hit(evidence=t.text, values={"verb": t.text}))
-    return hits
+        evidence = " ".join(raw_words[:2]) if head[0] in p["_show_object_for"] else first
+        return [Hit(evidence=evidence, values={"verb": first})]
+    low = title.lower()
+    for phrase, needle in p["_phrases"]:  # the first listed phrase found is the one reported
+        i = low.find(needle)
+        if i >= 0:
+            return [Hit(evidence=title[i:i + len(phrase)], values={"verb": phrase})]
+    bland = p["_bland_max_words"]
+    if bland and 0 < len(raw_words) <= bland:
+        return [Hit(evidence=title, values={"verb": title})]
+    return []
 
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9])")
 
 
 def _sentences(text: str) -> int:
-    if not any(c in text for c in ".!?;"):
-        return 1
+    if "." not in text and ";" not in text and "!" not in text and "?" not in text:
+        return 1  # no sentence mark: skip the split (most texts)
     return len([x for x in _SENTENCE_SPLIT.split(text.strip()) if x.strip()])
 
 
-@check("length")
+def _derive_length(p: dict[str, Any]) -> dict[str, Any]:
+    return {"_max_words": int(p["max_words"]), "_max_sentences": int(p.get("max_sentences", 1))}
+
+
+@check("length", derive=_derive_length)
 def length(t: Target, p: dict[str, Any]) -> list[Hit]:
     """Too many words, or more than one sentence."""
-    limit = int(p["max_words"])
-    n = len(t.text.split())
+    text = t.text
+    limit = p["_max_words"]
+    n = len(text.split())
     if n > limit:
-        n = len(words(t.text))  # count words, not stray punctuation, before reporting
+        n = len(words(text))  # count words, not stray punctuation, before reporting
     if n > limit:
         return [Hit(evidence=f"{n} words", values={"count": n, "max": limit})]
-    sentences = _sentences(t.text)
-    if sentences > int(p.get("max_sentences", 1)):
+    sentences = _sentences(text)
+    if sentences > p["_max_sentences"]:
         return [Hit(evidence=f"{sentences} sentences", values={"count": n, "max": limit})]
     return []
 
 
-@check("context_field")
+def _derive_context_field(p: dict[str, Any]) -> dict[str, Any]:
+    return {"_fields": tuple(p.get("fields", ())), "_set_fields": tuple(p.get("set_fields", ())),
+            "_patterns": patterns(tuple(p.get("patterns", ()))), "_evidence": p.get("evidence", "missing")}
+
+
+@check("context_field", derive=_derive_context_field)
 def context_field(t: Target, p: dict[str, Any]) -> list[Hit]:
     """Neither the objective, nor the set, nor (optionally) the title provides this piece of context."""
     obj = t.objective
     assert obj is not None
-    if _has_any(obj, p.get("fields", ())) or _has_any(t.okrs, p.get("set_fields", ())):
+    if _has_any(obj, p["_fields"]) or _has_any(t.okrs, p["_set_fields"]):
         return []
-    for pat in patterns(p.get("patterns", ())):
+    for pat in p["_patterns"]:
         if pat.search(obj.title):
             return []
-    return [Hit(evidence=p.get("evidence", "missing"))]
+    return [Hit(evidence=p["_evidence"])]
 
 
 def _has_any(model: Any, names: tuple[str, ...]) -> bool:
     """Any of these fields (declared or extra) is set on the model."""
     data = model.__dict__
-    extra = model.__pydantic_extra__ or {}
-    return any(data.get(n) or extra.get(n) for n in names)
+    extra = model.__pydantic_extra__  # None or (usually empty) dict
+    for n in names:
+        if data.get(n) or (extra and extra.get(n)):
+            return True
+    return False
 
 
-@check("count_range")
+def _derive_count_range(p: dict[str, Any]) -> dict[str, Any]:
+    return {"_of_key_results": p.get("of") == "key_results", "_min": int(p.get("min", 0)),
+            "_max": int(p.get("max", 10**9))}
+
+
+@check("count_range", derive=_derive_count_range)
 def count_range(t: Target, p: dict[str, Any]) -> list[Hit]:
     """Too few or too many items (key results of an objective, or objectives of a set)."""
-    items = t.objective.key_results if p.get("of") == "key_results" and t.objective else t.okrs.objectives
-    n, lo, hi = len(items), int(p.get("min", 0)), int(p.get("max", 10**9))
+    items = t.objective.key_results if p["_of_key_results"] and t.objective else t.okrs.objectives
+    n, lo, hi = len(items), p["_min"], p["_max"]
     if lo <= n <= hi:
         return []
     values = {"count": n, "min": lo, "max": hi, "problem": "too few" if n < lo else "too many"}
@@ -219,26 +274,40 @@ def count_range(t: Target, p: dict[str, Any]) -> list[Hit]:
     return [hit]
 
 
-@check("no_quantity")
+@check("no_quantity", derive=lambda p: {"_vague_words": _alternation_param(p, "vague_words")})
 def no_quantity(t: Target, p: dict[str, Any]) -> list[Hit]:
     """No number, threshold or countable quantity anywhere in the key result."""
     a = t.analysis
     assert a is not None
     if a.has_number or a.parsed.target is not None:
         return []
-    pat = alternation(p.get("vague_words", ()))
+    pat = p["_vague_words"]
     vague = pat.findall(t.text.lower()) if pat else []
     return [Hit(evidence=vague[0] if vague else t.text, values={"vague": ", ".join(dict.fromkeys(vague))})]
 
 
-def _object_after(ws: list[str], i: int, skip: set[str]) -> str | None:
+def _object_after(ws: list[str], i: int, skip: frozenset[str]) -> str | None:
     j = i + 1
     while j < len(ws) and ws[j] in skip:
         j += 1
     return ws[j] if j < len(ws) else None
 
 
-@check("activity")
+def _derive_activity(p: dict[str, Any]) -> dict[str, Any]:
+    deliver = _words_param(p, "deliverable_verbs")
+    return {
+        "_deliverable_verbs": deliver, "_verbs": deliver | _words_param(p, "activity_verbs"),
+        "_helper_verbs": _words_param(p, "helper_verbs"), "_determiners": _words_param(p, "determiners"),
+        "_frequency_words": _words_param(p, "frequency_words"), "_verb_window": int(p.get("verb_window", 4)),
+        "_participles": _participles(tuple(p.get("participles", ()))),
+    }
+
+
+_SKIP_AFTER_DELIVERABLE = frozenset({"out", "up", "off", "through", "all", "of"})
+_SKIP_AFTER_ACTIVITY = frozenset({"out", "up"})
+
+
+@check("activity", derive=_derive_activity)
 def activity(t: Target, p: dict[str, Any]) -> list[Hit]:
     """The key result counts tasks done or names a deliverable to produce, not a result."""
     a = t.analysis
@@ -246,18 +315,18 @@ def activity(t: Target, p: dict[str, Any]) -> list[Hit]:
     if a.baseline_stated:
         return []  # "from X to Y" measures a change in a result, whatever the verb
     ws = a.words
-    deliver = fset(p.get("deliverable_verbs", ()))
-    act = fset(p.get("activity_verbs", ()))
-    helpers = fset(p.get("helper_verbs", ()))
-    determiners = fset(p.get("determiners", ()))
-    frequency = fset(p.get("frequency_words", ()))
-    for i, w in enumerate(ws[: int(p.get("verb_window", 4))]):
+    deliver = p["_deliverable_verbs"]
+    verbs = p["_verbs"]  # deliverable and activity verbs
+    helpers = p["_helper_verbs"]
+    determiners = p["_determiners"]
+    frequency = p["_frequency_words"]
+    for i, w in enumerate(ws[: p["_verb_window"]]):
         lemma = w
         if w in helpers and i + 1 < len(ws) and ws[i + 1].endswith("ing"):
             i, lemma = i + 1, _lemma_ing(ws[i + 1])
-        if lemma not in deliver and lemma not in act:
+        if lemma not in verbs:
             continue
-        nxt = _object_after(ws, i, {"out", "up", "off", "through", "all", "of"} if lemma in deliver else {"out", "up"})
+        nxt = _object_after(ws, i, _SKIP_AFTER_DELIVERABLE if lemma in deliver else _SKIP_AFTER_ACTIVITY)
         # "Migrate all accounts": a determiner right after the verb marks a task even when the skip list passes it.
         right_after = ws[i + 1] if i + 1 < len(ws) else None
         concrete = nxt is not None and (nxt in determiners or nxt in frequency or right_after in determiners
@@ -267,7 +336,7 @@ def activity(t: Target, p: dict[str, Any]) -> list[Hit]:
             return [Hit(evidence=verb, values={"verb": verb})]
         break
     if a.nums:
-        pat = _participles(tuple(p.get("participles", ())))
+        pat = p["_participles"]
         m = pat.search(t.text.lower()) if pat else None
         if m:
             return [Hit(evidence=m.group(1), values={"verb": m.group(1)})]
@@ -301,7 +370,11 @@ def _is_number_at(text: str, a: Analysis, i: int) -> bool:
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 
-@check("missing_baseline")
+def _derive_missing_baseline(p: dict[str, Any]) -> dict[str, Any]:
+    return {"_level_words": _words_param(p, "level_words"), "_count_words": _words_param(p, "count_words")}
+
+
+@check("missing_baseline", derive=_derive_missing_baseline)
 def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     """A target level for a metric that already has a value, with no starting point."""
     a = t.analysis
@@ -309,33 +382,39 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     pk = a.parsed
     if pk.target is None or a.baseline_stated or a.relative or pk.direction == "maintain":
         return []
-    metric_words = set(_LETTERS.findall((pk.metric or t.text).lower()))
-    level_hit = metric_words & fset(p.get("level_words", ()))
-    is_share = pk.unit == "%"
-    if not (is_share or level_hit or a.to_level):
-        return []
-    if not is_share and metric_words & fset(p.get("count_words", ())) and not a.to_level:
-        return []
+    if pk.unit != "%":  # a share always has a level; other metrics say so by their words or by "to <level>"
+        metric_words = _LETTERS.findall((pk.metric or t.text).lower())
+        if not a.to_level and (p["_level_words"].isdisjoint(metric_words)
+                               or not p["_count_words"].isdisjoint(metric_words)):
+            return []
     span = t.text[a.target_span[0]: a.target_span[1]].strip() if a.target_span else str(pk.target)
     return [Hit(evidence=span, values={"metric": pk.metric or "this metric"})]
 
 
-@check("direction")
+def _derive_direction(p: dict[str, Any]) -> dict[str, Any]:
+    return {"_direction": p.get("direction"), "_require_target": bool(p.get("require_target"))}
+
+
+@check("direction", derive=_derive_direction)
 def direction(t: Target, p: dict[str, Any]) -> list[Hit]:
     """The parsed direction is the listed one (e.g. maintain) while a target is set."""
     a = t.analysis
     assert a is not None
-    if a.parsed.direction != p.get("direction") or (p.get("require_target") and a.parsed.target is None):
+    if a.parsed.direction != p["_direction"] or (p["_require_target"] and a.parsed.target is None):
         return []
     first = words(t.text)[:2]
     return [Hit(evidence=" ".join(first), values={"metric": a.parsed.metric or "this metric"})]
 
 
-@check("acronyms")
+def _derive_acronyms(p: dict[str, Any]) -> dict[str, Any]:
+    return {"_allowed": _words_param(p, "allowed"), "_jargon_phrases": _alternation_param(p, "jargon_phrases")}
+
+
+@check("acronyms", derive=_derive_acronyms)
 def acronyms(t: Target, p: dict[str, Any]) -> list[Hit]:
     """Acronyms nobody explained, and jargon phrases a colleague from another team would not follow."""
     text = t.text
-    allowed = fset(p.get("allowed", ()))
+    allowed = p["_allowed"]
     glossary = (t.okrs.model_extra or {}).get("glossary") or {}
     if isinstance(glossary, dict) and glossary:
         allowed = allowed | {str(k).lower() for k in glossary}
@@ -350,7 +429,7 @@ def acronyms(t: Target, p: dict[str, Any]) -> list[Hit]:
         if inside_parens or _EXPLAINED_AFTER.match(text, m.end()):
             continue
         found.append(tok)
-    pat = alternation(p.get("jargon_phrases", ()))
+    pat = p["_jargon_phrases"]
     if pat:
         found += pat.findall(text.lower())
     if not found:
@@ -358,17 +437,21 @@ def acronyms(t: Target, p: dict[str, Any]) -> list[Hit]:
     return [Hit(evidence=", ".join(dict.fromkeys(found)), values={"terms": ", ".join(dict.fromkeys(found))})]
 
 
-def _metric_tokens(a: Analysis, text: str, stop: set[str]) -> frozenset[str]:
+def _metric_tokens(a: Analysis, text: str, stop: frozenset[str]) -> frozenset[str]:
     base = a.parsed.metric or text
     toks = [w.rstrip("s") for w in _LETTERS.findall(base.lower()) if w not in stop and len(w) > 1]
     return frozenset(toks)
 
 
-@check("duplicate_metric")
+def _derive_duplicate_metric(p: dict[str, Any]) -> dict[str, Any]:
+    return {"_stop": _words_param(p, "stopwords") | lx.ALL_VERBS, "_threshold": float(p.get("min_similarity", 0.8))}
+
+
+@check("duplicate_metric", derive=_derive_duplicate_metric)
 def duplicate_metric(t: Target, p: dict[str, Any]) -> list[Hit]:
     """Two key results of the set measure the same thing."""
-    stop = fset(p.get("stopwords", ())) | lx.ALL_VERBS
-    threshold = float(p.get("min_similarity", 0.8))
+    stop = p["_stop"]  # the rule's stopwords and every verb
+    threshold = p["_threshold"]
     seen: list[tuple[str | None, frozenset[str], str]] = []
     hits: list[Hit] = []
     for oi, obj in enumerate(t.okrs.objectives):
@@ -403,16 +486,21 @@ def classify_indicator(text: str, leading: frozenset[str], lagging: frozenset[st
     return "leading" if lead else "lagging"
 
 
-@check("indicator_mix")
+def _derive_indicator_mix(p: dict[str, Any]) -> dict[str, Any]:
+    return {"_leading": _words_param(p, "leading_words"), "_lagging": _words_param(p, "lagging_words"),
+            "_min_krs": int(p.get("min_krs", 2))}
+
+
+@check("indicator_mix", derive=_derive_indicator_mix)
 def indicator_mix(t: Target, p: dict[str, Any]) -> list[Hit]:
     """All key results of an objective are lagging, or all are leading."""
-    leading = fset(p.get("leading_words", ()))
-    lagging = fset(p.get("lagging_words", ()))
+    leading = p["_leading"]
+    lagging = p["_lagging"]
     hits: list[Hit] = []
     for oi, obj in enumerate(t.okrs.objectives):
         kinds = [a.kind if a.kind is not None else classify_indicator(kr.text, leading, lagging)
                  for a, kr in zip(t.analyses[oi], obj.key_results)]
-        if len(kinds) < int(p.get("min_krs", 2)) or None in kinds or len(set(kinds)) != 1:
+        if len(kinds) < p["_min_krs"] or None in kinds or len(set(kinds)) != 1:
             continue
         kind = kinds[0]
         other = "leading" if kind == "lagging" else "lagging"

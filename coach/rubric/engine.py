@@ -9,7 +9,7 @@ from typing import Any
 
 from coach.krparse import Analysis, analyse
 from coach.models import Finding, KeyResult, KRReport, ObjectiveReport, OKRSet, ParsedKR, Report, build
-from coach.rubric.checks import CHECKS, Hit, Target, classify_indicator, fset
+from coach.rubric.checks import CHECKS, Hit, Target, classify_indicator, fset, prepare
 from coach.rubric.loader import Profile, Rule, load_profile, load_rules, rubric_version
 from coach.rubric.progress import kr_progress, objective_progress
 from coach.rubric.scoring import kr_score, objective_score, set_score
@@ -52,7 +52,8 @@ def compile_rubric(profile: Profile, rules_dir: Path | None = None) -> Compiled:
     rules = [r for r in load_rules(rules_dir) if r.id not in profile.disabled_rules]
     scopes: dict[str, list[tuple[Rule, Any, dict[str, Any]]]] = {"objective": [], "key_result": [], "set": []}
     for r in rules:
-        scopes[r.scope].append((_with_profile_severity(r, profile), CHECKS[r.extends], _resolve_params(r.params, profile)))
+        params = prepare(r.extends, _resolve_params(r.params, profile))
+        scopes[r.scope].append((_with_profile_severity(r, profile), CHECKS[r.extends], params))
     ind = next((r for r in rules if r.extends == "indicator_mix"), None)
     lead = fset(tuple(ind.params.get("leading_words", ()))) if ind else frozenset()
     lag = fset(tuple(ind.params.get("lagging_words", ()))) if ind else frozenset()
