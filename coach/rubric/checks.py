@@ -82,6 +82,13 @@ _EXPLAINED_AFTER = re.compile(r"\s*\(([^)]{6,})\)")
 _LETTERS = re.compile(r"[a-z]+")
 
 
+def _letter_words(low: str) -> list[str]:
+    """`_LETTERS.findall(low)` for lower-case text; plain words and spaces (most metrics) are only split."""
+    if low.isascii() and low.replace(" ", "").isalpha():
+        return low.split()
+    return _LETTERS.findall(low)
+
+
 @lru_cache(maxsize=256)
 def fset(items: tuple[str, ...]) -> frozenset[str]:
     """A rule's word list as a lower-case set (params lists are tuples once compiled)."""
@@ -383,7 +390,7 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     if pk.target is None or a.baseline_stated or a.relative or pk.direction == "maintain":
         return []
     if pk.unit != "%":  # a share always has a level; other metrics say so by their words or by "to <level>"
-        metric_words = _LETTERS.findall((pk.metric or t.text).lower())
+        metric_words = _letter_words((pk.metric or t.text).lower())
         if not a.to_level and (p["_level_words"].isdisjoint(metric_words)
                                or not p["_count_words"].isdisjoint(metric_words)):
             return []
@@ -437,10 +444,10 @@ def acronyms(t: Target, p: dict[str, Any]) -> list[Hit]:
     return [Hit(evidence=", ".join(dict.fromkeys(found)), values={"terms": ", ".join(dict.fromkeys(found))})]
 
 
-def _metric_tokens(a: Analysis, text: str, stop: frozenset[str]) -> frozenset[str]:
+def _metric_tokens(a: Analysis, text: str, stop: frozenset[str]) -> set[str]:
+    """The words of the parsed metric (or of the text), singular, without stopwords and verbs."""
     base = a.parsed.metric or text
-    toks = [w.rstrip("s") for w in _LETTERS.findall(base.lower()) if w not in stop and len(w) > 1]
-    return frozenset(toks)
+    return {w.rstrip("s") for w in _letter_words(base.lower()) if w not in stop and len(w) > 1}
 
 
 def _derive_duplicate_metric(p: dict[str, Any]) -> dict[str, Any]:
@@ -452,35 +459,40 @@ def duplicate_metric(t: Target, p: dict[str, Any]) -> list[Hit]:
     """Two key results of the set measure the same thing."""
     stop = p["_stop"]  # the rule's stopwords and every verb
     threshold = p["_threshold"]
-    seen: list[tuple[str | None, frozenset[str], str]] = []
+    seen: list[tuple[str | None, set[str], int, str]] = []
     hits: list[Hit] = []
     for oi, obj in enumerate(t.okrs.objectives):
-        for ki, kr in enumerate(obj.key_results):
-            a = t.analyses[oi][ki]
+        for ki, (a, kr) in enumerate(zip(t.analyses[oi], obj.key_results)):
             toks = _metric_tokens(a, kr.text, stop)
             if not toks:
                 continue
             unit = a.parsed.unit
-            for (punit, ptoks, ptext) in seen:
+            n = len(toks)
+            for (punit, ptoks, pn, ptext) in seen:
                 if unit and punit and unit != punit:
                     continue  # "$1M of leads" and "60% of leads" measure different things
-                sim = len(toks & ptoks) / len(toks | ptoks)
-                if sim >= threshold:
+                shared = len(toks & ptoks)
+                # Jaccard similarity; the union's size from the two sizes saves building the union set.
+                if shared / (n + pn - shared) >= threshold:
                     hits.append(Hit(
                         evidence=f"{ptext!r} and {kr.text!r}",
                         values={"first": ptext, "second": kr.text, "metric": " ".join(sorted(toks & ptoks))},
                         objective=oi, key_result=ki,
                     ))
                     break
-            seen.append((unit, toks, kr.text))
+            seen.append((unit, toks, n, kr.text))
     return hits
 
 
 def classify_indicator(text: str, leading: frozenset[str], lagging: frozenset[str]) -> str | None:
     """'leading', 'lagging' or None, from the words of the key result."""
-    ws = set(_LETTERS.findall(text.lower()))
-    ws |= {w.rstrip("s") for w in ws if w[-1] == "s"}  # plural and singular (only words ending in s change)
-    lead, lag = not ws.isdisjoint(leading), not ws.isdisjoint(lagging)
+    ws = _LETTERS.findall(text.lower())
+    lead, lag = not leading.isdisjoint(ws), not lagging.isdisjoint(ws)
+    if not (lead and lag):  # the singular of a plural can only add a match, and both matching is final
+        singular = [w.rstrip("s") for w in ws if w[-1] == "s"]
+        if singular:
+            lead = lead or not leading.isdisjoint(singular)
+            lag = lag or not lagging.isdisjoint(singular)
     if lead == lag:
         return None
     return "leading" if lead else "lagging"
