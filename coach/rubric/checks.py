@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,13 +95,38 @@ def fset(items: tuple[str, ...]) -> frozenset[str]:
     return frozenset(str(i).lower() for i in items)
 
 
+@dataclass(frozen=True, slots=True)
+class Guarded:
+    """A regex that can only match where one of its literal words occurs, so a scan for those runs first.
+
+    Most texts hold none of a rule's words; a bare alternation of literals is scanned several times faster
+    than the full pattern (with word boundaries, or numbers before the word), and finds every text it could match.
+    """
+
+    literals: re.Pattern[str]
+    pattern: re.Pattern[str]
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text) if self.literals.search(text) else None
+
+    def findall(self, text: str) -> list[Any]:
+        return self.pattern.findall(text) if self.literals.search(text) else []
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(text) if self.literals.search(text) else iter(())
+
+
+def _guarded(alts: str, pattern: str) -> Guarded:
+    return Guarded(re.compile(alts), re.compile(pattern))
+
+
 @lru_cache(maxsize=256)
-def alternation(items: tuple[str, ...]) -> re.Pattern[str] | None:
+def alternation(items: tuple[str, ...]) -> Guarded | None:
     """One compiled regex matching any of the words or phrases as whole words."""
     if not items:
         return None
     alts = "|".join(re.escape(str(i).lower()) for i in sorted(items, key=lambda x: -len(str(x))))
-    return re.compile(rf"\b(?:{alts})\b")
+    return _guarded(alts, rf"\b(?:{alts})\b")
 
 
 @lru_cache(maxsize=256)
@@ -134,7 +159,7 @@ def _words_param(p: dict[str, Any], key: str) -> frozenset[str]:
     return fset(tuple(p.get(key, ())))
 
 
-def _alternation_param(p: dict[str, Any], key: str) -> re.Pattern[str] | None:
+def _alternation_param(p: dict[str, Any], key: str) -> Guarded | None:
     return alternation(tuple(p.get(key, ())))
 
 
@@ -351,11 +376,12 @@ def activity(t: Target, p: dict[str, Any]) -> list[Hit]:
 
 
 @lru_cache(maxsize=16)
-def _participles(items: tuple[str, ...]) -> re.Pattern[str] | None:
+def _participles(items: tuple[str, ...]) -> Guarded | None:
+    """A participle within three words after a number ("12 demos held")."""
     if not items:
         return None
     alts = "|".join(re.escape(i) for i in items)
-    return re.compile(rf"\d[\d,.]*\+?\s+(?:\w+\s+){{0,3}}({alts})\b")
+    return _guarded(alts, rf"\d[\d,.]*\+?\s+(?:\w+\s+){{0,3}}({alts})\b")
 
 
 def _lemma_ing(w: str) -> str:
