@@ -157,22 +157,24 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
     prof = profile if isinstance(profile, Profile) else load_profile(profile or "default", rules_dir)
     c = compile_rubric(prof, rules_dir)
     analyses = [[analyse(kr.text) for kr in obj.key_results] for obj in okrs.objectives]
+    kr_rules, objective_rules, weights = c.scopes["key_result"], c.scopes["objective"], c.weights
     obj_reports: list[ObjectiveReport] = []
     for oi, obj in enumerate(okrs.objectives):
         kr_reports: list[KRReport] = []
-        for ki, kr in enumerate(obj.key_results):
-            a = analyses[oi][ki]
+        # One target per objective, pointed at each key result in turn (checks keep no reference to it).
+        t = Target(okrs=okrs, objective=obj, oi=oi, analyses=analyses)
+        for ki, (kr, a) in enumerate(zip(obj.key_results, analyses[oi])):
             parsed = _parsed_with_overrides(kr, a)
             a.kind = classify_indicator(kr.text, c.leading, c.lagging)
-            t = Target(okrs=okrs, objective=obj, oi=oi, kr=kr, ki=ki, analysis=a, analyses=analyses)
-            findings = _apply(c.scopes["key_result"], t, prof)
+            t.kr, t.ki, t.analysis = kr, ki, a
+            findings = _apply(kr_rules, t, prof)
             kr_reports.append(build(
                 KRReport,
-                index=ki, text=kr.text, score=kr_score(findings, c.weights), parsed=parsed, findings=findings,
-                kind=a.kind, progress=kr_progress(kr, parsed),
+                index=ki, text=kr.text, score=kr_score(findings, weights) if findings else 100, parsed=parsed,
+                findings=findings, kind=a.kind, progress=kr_progress(kr, parsed),
             ))
-        t = Target(okrs=okrs, objective=obj, oi=oi, analyses=analyses)
-        findings = _apply(c.scopes["objective"], t, prof)
+        t.kr = t.ki = t.analysis = None  # back to the objective itself
+        findings = _apply(objective_rules, t, prof)
         prog, reading = objective_progress(kr_reports)
         obj_reports.append(build(
             ObjectiveReport,
