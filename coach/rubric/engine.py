@@ -15,9 +15,21 @@ from coach.rubric.progress import kr_progress, objective_progress
 from coach.rubric.scoring import kr_score, objective_score, set_score
 
 
-class _Safe(dict):
+class _Values(dict):
+    """What a message may name: the hit's values and evidence; the text and the parsed metric and target
+    are worked out only when a template names one (and the hit has no value of that name)."""
+
+    __slots__ = ("target",)
+    target: Target
+
     def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+        if key == "text":
+            return self.target.text
+        a = self.target.analysis
+        if a is not None and key in ("metric", "target"):
+            p = a.parsed
+            return (p.metric or "the metric") if key == "metric" else _fmt(p.target, p.unit)
+        return "{" + key + "}"  # an unknown name stays as written
 
 
 def _freeze(v: Any) -> Any:
@@ -76,7 +88,8 @@ def _finding(rule: Rule, hit: Hit, target: Target) -> Finding:
     message, suggestion = rule.message, rule.suggestion
     fill_message, fill_suggestion = _has_placeholders(message), _has_placeholders(suggestion)
     if fill_message or fill_suggestion:
-        values = _values(hit, target)
+        values = _Values(hit.values, evidence=hit.evidence)
+        values.target = target
         if fill_message:
             message = message.format_map(values)
         if fill_suggestion:
@@ -85,17 +98,6 @@ def _finding(rule: Rule, hit: Hit, target: Target) -> Finding:
         Finding, rule=rule.id, severity=hit.values.get("severity") or rule.severity, message=message,
         evidence=hit.evidence, suggestion=suggestion, guidance=rule.guidance,
     )
-
-
-def _values(hit: Hit, target: Target) -> _Safe:
-    """What a message may name: the text, the evidence, the hit's values, then the parsed metric and target."""
-    values = _Safe(hit.values, text=target.text, evidence=hit.evidence)
-    a = target.analysis
-    if a is not None:
-        p = a.parsed
-        values.setdefault("metric", p.metric or "the metric")
-        values.setdefault("target", _fmt(p.target, p.unit))
-    return values
 
 
 @lru_cache(maxsize=1024)
