@@ -102,8 +102,9 @@ def fset(items: tuple[str, ...]) -> frozenset[str]:
 class Guarded:
     """A regex that can only match where one of its literal words occurs, so a scan for those runs first.
 
-    Most texts hold none of a rule's words; a bare alternation of literals is scanned several times faster
-    than the full pattern (with word boundaries, or numbers before the word), and finds every text it could match.
+    Most texts hold none of a rule's words. A bare alternation of the literals is scanned several times faster
+    than the full pattern (word boundaries, or a number before the word), and every text the full pattern
+    matches contains one of the literals, so results are the same.
     """
 
     literals: re.Pattern[str]
