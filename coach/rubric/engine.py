@@ -116,11 +116,8 @@ def _fmt(v: float | None, unit: str | None) -> str:
     return f"{num} {unit}" if unit else num
 
 
-def _apply(rules: list[tuple[Rule, Any, dict[str, Any]]], target: Target, profile: Profile) -> list[Finding]:
-    """Run the rules of one scope on the target; findings in rule order, minus rules suppressed by another.
-
-    `profile` is not needed any more (compile_rubric applies its severities) but stays for existing callers.
-    """
+def _apply(rules: list[tuple[Rule, Any, dict[str, Any]]], target: Target) -> list[Finding]:
+    """Run the rules of one scope on the target; findings in rule order, minus rules suppressed by another."""
     fired: list[tuple[Rule, list[Hit]]] = []
     for rule, fn, params in rules:
         hits = fn(target, params)
@@ -169,14 +166,14 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
             parsed = _parsed_with_overrides(kr, a)
             a.kind = classify_indicator(kr.text, c.leading, c.lagging)
             t.kr, t.ki, t.analysis = kr, ki, a
-            findings = _apply(kr_rules, t, prof)
+            findings = _apply(kr_rules, t)
             kr_reports.append(build(
                 KRReport,
                 index=ki, text=kr.text, score=kr_score(findings, weights) if findings else 100, parsed=parsed,
                 findings=findings, kind=a.kind, progress=kr_progress(kr, parsed),
             ))
         t.kr = t.ki = t.analysis = None  # back to the objective itself
-        findings = _apply(objective_rules, t, prof)
+        findings = _apply(objective_rules, t)
         prog, reading = objective_progress(kr_reports)
         obj_reports.append(build(
             ObjectiveReport,
@@ -184,7 +181,7 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
             key_results=kr_reports, progress=prog, progress_reading=reading,
         ))
     t = Target(okrs=okrs, analyses=analyses, kinds_from=(c.leading, c.lagging))
-    set_findings = _apply(c.scopes["set"], t, prof)
+    set_findings = _apply(c.scopes["set"], t)
     progs = [o.progress for o in obj_reports if o.progress is not None]
     return build(
         Report,
