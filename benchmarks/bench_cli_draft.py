@@ -3,13 +3,15 @@
 Run:  .venv/bin/python benchmarks/bench_cli_draft.py [--roles 4] [--n 3]
 
 Every run starts a fresh `okr-coach` process (Python start-up, litellm import, model start, prompt, samples,
-exit), so the figure is what a person waits for. The answer cache is switched off (OKR_COACH_LLM_CACHE=0),
+exit), so the figure is what a person waits for. The CLI's time budget (--budget, 8.5 s) stops drawing samples
+when another would end past it; each line says whether that happened. The answer cache is switched off (OKR_COACH_LLM_CACHE=0),
 otherwise a repeated role would be answered from SQLite in about a second.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -35,8 +37,13 @@ def main() -> None:
         out = subprocess.run([str(exe), "draft", "--role", role, "--n", str(args.n), "--format", "json"],
                              capture_output=True, text=True, env=env, cwd=ROOT, check=False)
         seconds = time.perf_counter() - t0
-        used = '"llm_used": true' in out.stdout
-        print(f"{role:28s} {seconds:5.2f} s  exit {out.returncode}  model used: {used}")
+        try:
+            data = json.loads(out.stdout)
+        except ValueError:
+            data = {}
+        budget = [n for n in data.get("notes", []) if "budget" in n]
+        print(f"{role:28s} {seconds:5.2f} s  exit {out.returncode}  model used: {data.get('llm_used')}"
+              + (f"  ({'; '.join(budget)})" if budget else f"  ({args.n} of {args.n} samples)"))
         if out.returncode != 0:
             print(out.stderr[-500:])
         times.append(seconds)

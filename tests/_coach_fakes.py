@@ -57,7 +57,7 @@ class ScriptedLLM:
 
     def generate(self, *, messages: list[dict[str, str]], schema: type[BaseModel], n: int = 1,
                  temperature: float = 0.7, max_tokens: int = 512, seed: int | None = None) -> list[Any]:
-        self.calls.append({"messages": messages, "schema": schema, "n": n})
+        self.calls.append({"messages": messages, "schema": schema, "n": n, "seed": seed})
         out: list[Any] = []
         for _ in range(n):
             if not self.queue:

@@ -45,13 +45,30 @@ def test_drafts_are_ranked_by_rubric_score_and_carry_their_report() -> None:
     assert top.to_confirm and "guesses" in top.to_confirm[0]
 
 
-def test_two_samples_are_asked_in_one_call_and_metrics_limited_to_the_role() -> None:
+def test_each_sample_is_one_request_with_its_own_seed_and_metrics_limited_to_the_role() -> None:
     llm = ScriptedLLM(GOOD, GOOD)
-    draft(role="Account Executive", n=2, settings=SETTINGS, llm=llm)
-    first = llm.calls[0]
-    assert first["n"] == 2
-    schema = first["schema"].model_json_schema()
+    draft(role="Account Executive", n=2, settings=SETTINGS, llm=llm, seed=7)
+    assert [(c["n"], c["seed"]) for c in llm.calls] == [(1, 7), (1, 8)]  # what generate(n=2, seed=7) would send
+    assert llm.calls[0]["messages"] == llm.calls[1]["messages"]
+    schema = llm.calls[0]["schema"].model_json_schema()
     assert "Win rate" in str(schema) and "Happiness" not in str(schema)
+
+
+def test_no_further_sample_starts_past_the_time_budget_and_the_draft_says_so() -> None:
+    llm = ScriptedLLM(GOOD, GOOD, GOOD)
+    res = draft(role="Account Executive", n=3, settings=SETTINGS, llm=llm, budget_s=1e-9)
+    assert len(llm.calls) == 1 and res.llm_used and res.drafts
+    assert any("drew 1 of 3 samples" in note and "time budget" in note for note in res.notes)
+    llm = ScriptedLLM(GOOD, GOOD, GOOD)
+    res = draft(role="Account Executive", n=3, settings=SETTINGS, llm=llm, budget_s=60)  # a fast model: all three
+    assert len(llm.calls) == 3 and not any("budget" in note for note in res.notes)
+
+
+def test_the_revision_is_skipped_rather_than_run_past_the_time_budget() -> None:
+    llm = ScriptedLLM(JARGON, JARGON)
+    res = draft(role="Account Executive", n=1, settings=SETTINGS, llm=llm, budget_s=1e-9)
+    assert len(llm.calls) == 1 and not any(d.revised for d in res.drafts)
+    assert "revision skipped: it would have gone past the time budget" in res.notes
 
 
 def test_an_objective_that_breaks_wording_rules_is_replaced_by_a_role_example_and_says_so() -> None:
@@ -174,3 +191,10 @@ def test_cli_draft_says_when_it_fell_back(monkeypatch: pytest.MonkeyPatch, capsy
     assert main(["draft", "--role", "Account Executive"]) == 0
     out = capsys.readouterr().out
     assert "fallback: model unavailable" in out and "role library example" in out
+
+
+def test_a_sample_that_times_out_keeps_the_ones_already_drawn() -> None:
+    llm = ScriptedLLM(GOOD, ModelError("the model request timed out: Timeout"), GOOD)
+    res = draft(role="Account Executive", n=3, settings=SETTINGS, llm=llm)
+    assert len(llm.calls) == 2  # a slow model is not asked for the third sample
+    assert res.llm_used and res.drafts and res.drafts[0].origin.objective == "model"

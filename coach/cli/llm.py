@@ -94,6 +94,11 @@ def prefetch() -> None:
     prefetch_litellm()
 
 
+# What a person waits for at most, give or take one sample: on a slow or busy machine fewer samples are drawn
+# (the draft says how many) rather than making them wait.
+DRAFT_BUDGET_S = 8.5
+
+
 def cmd_draft(args: argparse.Namespace) -> int:
     prefetch()
     from coach.coach import DraftContext, draft
@@ -101,7 +106,8 @@ def cmd_draft(args: argparse.Namespace) -> int:
     ctx = DraftContext(focus_area=args.focus_area, current_state=args.context, blockers=args.blockers,
                        period=args.period, team=args.team)
     started = time.perf_counter()
-    result = draft(role=args.role, context=ctx, n=args.n, settings=get_settings(), seed=args.seed)
+    result = draft(role=args.role, context=ctx, n=args.n, settings=get_settings(), seed=args.seed,
+                   budget_s=args.budget)
     data = result.model_dump(mode="json")
     data["seconds"] = round(time.perf_counter() - started, 2)
     if args.format == "json":
@@ -123,5 +129,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--team", default=None, help="team that owns the objective")
     p.add_argument("--n", type=int, default=3, help="model samples to draw (1-8; default 3)")
     p.add_argument("--seed", type=int, default=None, help="sampling seed, for repeatable drafts")
+    p.add_argument("--budget", type=float, default=DRAFT_BUDGET_S, metavar="SECONDS",
+                   help=f"time budget: no further sample starts when it would end later (default {DRAFT_BUDGET_S:g}; "
+                        "0 = draw all --n samples)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_draft)

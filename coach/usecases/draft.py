@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 from pydantic import BaseModel
@@ -151,11 +152,52 @@ def _findings_for_revision(d: Draft) -> list[str]:
     return [f"{f.rule}: {f.message}" for _, f in d.report.all_findings() if f.rule not in CONTEXT_RULES]
 
 
+# A revision reads a longer prompt than a repeated sample: count it as one and a half samples.
+REVISION_COST = 1.5
+
+
+def _last_seconds(model: LLMLike) -> float:
+    """Model time of the last request (not litellm's import or the prompt read before the first request)."""
+    usage = getattr(model, "last_usage", None)
+    return float(getattr(usage, "seconds", 0.0) or 0.0)
+
+
+def _sample(model: LLMLike, messages: list[dict[str, str]], schema: type[BaseModel], *, n: int, seed: int | None,
+            deadline: float | None, notes: list[str]) -> list[BaseModel]:
+    """Up to n samples, one request each, stopping early when the next would end after `deadline`.
+
+    Sample i is the request `generate(n=1, seed=base + i)`: the same requests `generate(n=n)` sends, so answers
+    and cache keys do not depend on the budget. Raises ModelError when no sample is valid.
+    """
+    base = 0 if seed is None else seed
+    outs: list[BaseModel] = []
+    failure: ModelError | None = None
+    for i in range(n):
+        if i and deadline is not None:
+            if time.monotonic() + _last_seconds(model) > deadline:
+                notes.append(f"drew {i} of {n} samples: another would have gone past the time budget")
+                break
+        try:
+            outs += model.generate(messages=messages, schema=schema, n=1, temperature=0.8,
+                                   max_tokens=DRAFT_MAX_TOKENS, seed=base + i)
+        except ModelError as exc:
+            failure = exc
+            if "invalid output" not in exc.message:
+                break  # a dead or slow model will not get better on the next sample
+    if not outs:
+        raise failure or ModelError("the model returned no answer")
+    return outs
+
+
 def draft(
     *, role: str, context: DraftContext | None = None, n: int = 3, settings: Settings, llm: LLMLike | None = None,
-    seed: int | None = None,
+    seed: int | None = None, budget_s: float | None = None,
 ) -> DraftResult:
-    """Draft ranked OKRs for a role; falls back to scored role examples when the model fails."""
+    """Draft ranked OKRs for a role; falls back to scored role examples when the model fails.
+
+    `budget_s` bounds the wall time: no further sample (or revision) starts when it would end past the budget.
+    """
+    deadline = None if not budget_s or budget_s <= 0 else time.monotonic() + budget_s
     if not role or not role.strip():
         raise InputError("a role is needed to draft OKRs", hint='for example --role "Account Executive"')
     ctx = context or DraftContext()
@@ -184,8 +226,8 @@ def draft(
 
     try:
         model = get_model(settings, llm)
-        outs = model.generate(messages=render("draft", prompt, settings=settings), schema=schema, n=n,
-                              temperature=0.8, max_tokens=DRAFT_MAX_TOKENS, seed=seed)
+        outs = _sample(model, render("draft", prompt, settings=settings), schema, n=n, seed=seed, deadline=deadline,
+                       notes=notes)
     except ModelError as exc:
         return fallback(fallback_text(exc))
     drafts = [d for i, o in enumerate(outs) if (d := _build(o, r, base, settings, sample=i)) is not None]
@@ -193,7 +235,9 @@ def draft(
         return fallback("the model returned no usable draft; rubric-only results")
     best = max(drafts, key=lambda d: d.score)
     findings = _findings_for_revision(best)
-    if findings:
+    if findings and deadline is not None and time.monotonic() + REVISION_COST * _last_seconds(model) > deadline:
+        notes.append("revision skipped: it would have gone past the time budget")
+    elif findings:
         revise = prompt.model_copy(update={
             "previous": ExampleOKRCtx(objective=best.objective, key_results=best.key_results), "findings": findings,
         })
