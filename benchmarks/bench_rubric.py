@@ -71,8 +71,10 @@ def main() -> None:
         parse_kr(t)
     parse_rate = len(texts) / (time.perf_counter() - t0)
     print(f"corpus: {args.n} objectives, {n_krs} key results, {len(sets)} sets of {args.per_set}")
-    print(f"rubric throughput (one core, one process): median {statistics.median(rates):,.0f} objectives/s "
-          f"(runs: {', '.join(f'{r:,.0f}' for r in rates)})")
+    # The median, and the best run: on a shared VM other load only ever slows a run down, so the best run is
+    # the closest to what the code costs (timeit reports the minimum time for the same reason).
+    print(f"rubric throughput (one core, one process): median {statistics.median(rates):,.0f} objectives/s, "
+          f"best {max(rates):,.0f} (runs: {', '.join(f'{r:,.0f}' for r in rates)})")
     print(f"key results/s through the full rubric: {statistics.median(rates) * n_krs / args.n:,.0f}")
     print(f"key-result parser alone: {parse_rate:,.0f} key results/s")
 
