@@ -59,3 +59,28 @@ def test_prefilled_prompt_is_reused_by_the_next_request(tmp_path: Path) -> None:
                                  api_base=server.api_base, api_key=server.api_key, num_retries=0, timeout=60)
     cached = resp.usage.prompt_tokens_details.cached_tokens
     assert resp.usage.prompt_tokens > 50 and cached >= resp.usage.prompt_tokens - 1
+
+
+def test_okr_coach_draft_command_runs_the_embedded_model_in_a_new_process(tmp_path: Path) -> None:
+    """`okr-coach draft` as a user runs it: a new process, the real model, JSON out; the budget is honoured."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(MINI, corpus / "roles")
+    env = {**os.environ, "OKR_COACH_HOME": str(tmp_path / "home"), "OKR_COACH_CORPUS_DIR": str(corpus),
+           "OKR_COACH_LLM_CACHE": "0", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    cmd = [sys.executable, "-m", "coach.cli.main", "draft", "--role", "Account Executive", "--period", "2026-Q3",
+           "--format", "json"]
+    out = subprocess.run([*cmd, "--n", "2"], capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert out.returncode == 0, out.stderr[-800:]
+    data = json.loads(out.stdout)
+    assert data["llm_used"] and data["drafts"] and data["model"] == "local:smollm2-135m-instruct"
+    assert all(0 <= d["score"] <= 100 and d["score"] == d["report"]["score"] for d in data["drafts"])
+    tight = subprocess.run([*cmd, "--n", "3", "--budget", "0.001"], capture_output=True, text=True, env=env,
+                           timeout=300, check=False)
+    assert tight.returncode == 0, tight.stderr[-800:]
+    notes = json.loads(tight.stdout)["notes"]
+    assert any("drew 1 of 3 samples" in n for n in notes), notes
