@@ -89,8 +89,6 @@ def _comparator_before(before: str) -> str | None:
     if not ws:
         return None
     last = ws[-1]
-    if last not in _CMP_LAST and last[-1] not in "<>≥≤=":
-        return None
     if last[-1:] in "<>≥≤=" and last not in _CMP_WORDS:
         last = last.lstrip("abcdefghijklmnopqrstuvwxyz")  # "churn<" -> "<"
     for n in (3, 2):
@@ -148,7 +146,7 @@ def find_numbers(text: str) -> list[Num]:
         num = Num(value=value, start=s, end=end, unit=unit, scale=scale, plus=bool(plus))
         if plus:
             num.comparator = ">="
-        elif bw and (bw[-1] in _CMP_LAST or bw[-1][-1] in "<>≥≤=±~"):  # else no comparator ends there
+        elif bw and (bw[-1] in _CMP_LAST or bw[-1][-1] in "<>≥≤=±~"):  # else no comparator phrase ends there
             num.comparator = _comparator_before(before)
         if orc:
             num.comparator = _OR_CMP[orc.split()[-1].lower()]
@@ -361,11 +359,6 @@ def _direction(low: str, words: list[str], verb: str | None, p: dict[str, Any]) 
     return "increase"
 
 
-_METRIC_DROP = re.compile(
-    r"(?:(?:^|\s)(?:from|to|by|of|at|on|in|for|within|over|under|below|above|more than|less than|at least|at most|"
-    r"or more|or higher|or less|or lower|up to|down to|every|each|per|just|about|around)[\s<>=≤≥~±]*)+$",
-    re.I,
-)
 _TRAILERS = re.compile(
     r"\s*\b(?:(?:per|each|every|a|this|next|by the end of|by end of|in|within|during|before|by)\s+"
     r"(?:the\s+)?(?:week|month|quarter|year|day|sprint|half|q[1-4]|h[12]|period|fiscal year)\b.*|on average\b.*|"
@@ -411,7 +404,7 @@ _TRAILER_HINT = re.compile("|".join(re.escape(h) for h in _TRAILER_HINTS))
 
 
 def _drop_tail(p: str) -> str:
-    """Remove trailing prepositions and comparators ("... from", "... to more than"): what _METRIC_DROP matches."""
+    """Remove trailing prepositions and comparators ("... from", "... to more than")."""
     while True:
         q = p.rstrip(_SYMBOLS)
         low = q[-11:].lower()

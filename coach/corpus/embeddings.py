@@ -126,12 +126,3 @@ def embeddings_installed() -> bool:
     return (all(f.exists() for f in files)
             and all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "tokenizers")))
 
-
-def embeddings_available() -> bool:
-    try:
-        model_files()
-        import onnxruntime  # noqa: F401
-        import tokenizers  # noqa: F401
-    except (CorpusError, ImportError):
-        return False
-    return True

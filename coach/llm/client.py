@@ -9,6 +9,8 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
@@ -55,21 +57,30 @@ def _litellm() -> Any:
         return _loaded
 
 
-def _import_litellm() -> Any:
-    # litellm creates hundreds of thousands of long-lived objects on import. With the cyclic garbage
-    # collector running, the import scans them again and again (about 0.5 s), and the final collection
-    # at interpreter exit walks them once more (about 1 s). Nothing of that is garbage, so the import runs
-    # with the collector paused and its objects are then frozen: moved out of the collector's view for good.
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Import without the cyclic garbage collector, then freeze what was imported.
+
+    litellm creates hundreds of thousands of long-lived objects on import. With the collector running, the
+    import scans them again and again (about 0.5 s), and the final collection at interpreter exit walks them
+    once more (about 1 s). Nothing of that is garbage: the objects are moved out of the collector's view.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        import litellm
-    except ImportError as exc:
-        raise ModelError("litellm is not installed", hint="pip install -e '.[local]'") from exc
+        yield
     finally:
         if was_enabled:
             gc.freeze()
             gc.enable()
+
+
+def _import_litellm() -> Any:
+    try:
+        with _collector_paused():
+            import litellm
+    except ImportError as exc:
+        raise ModelError("litellm is not installed", hint="pip install -e '.[local]'") from exc
     litellm.telemetry = False
     litellm.suppress_debug_info = True
     return litellm
@@ -102,22 +113,12 @@ FIRST_CALL_MODULES = ("openai.resources", "litellm.proxy._types")
 
 
 def _warm_imports() -> None:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_paused():
         for name in FIRST_CALL_MODULES:
             try:
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001 - an optional speed-up must never break a run
                 continue
-    finally:
-        if was_enabled:
-            gc.freeze()
-            gc.enable()
-
-
-def litellm_loaded() -> bool:
-    return _loaded is not None
 
 
 def response_format(schema: type[BaseModel]) -> dict[str, Any]:

@@ -36,8 +36,6 @@ class Target:
     ki: int | None = None
     analysis: Analysis | None = None
     analyses: list[list[Analysis]] = field(default_factory=list)
-    # The leading and lagging words every Analysis.kind was filled in with (None: kinds may be unset).
-    kinds_from: tuple[frozenset[str], frozenset[str]] | None = None
 
     @property
     def text(self) -> str:
@@ -553,9 +551,8 @@ def indicator_mix(t: Target, p: dict[str, Any]) -> list[Hit]:
     leading = p["_leading"]
     lagging = p["_lagging"]
     hits: list[Hit] = []
-    known = t.kinds_from == (leading, lagging)  # then a kind of None means neither, not "not classified yet"
     for oi, obj in enumerate(t.okrs.objectives):
-        kinds = [a.kind if known or a.kind is not None else classify_indicator(kr.text, leading, lagging)
+        kinds = [a.kind if a.kind is not None else classify_indicator(kr.text, leading, lagging)
                  for a, kr in zip(t.analyses[oi], obj.key_results)]
         if len(kinds) < p["_min_krs"] or None in kinds or len(set(kinds)) != 1:
             continue

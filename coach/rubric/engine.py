@@ -180,8 +180,7 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
             index=oi, title=obj.title, score=objective_score(findings, kr_reports, c.weights), findings=findings,
             key_results=kr_reports, progress=prog, progress_reading=reading,
         ))
-    t = Target(okrs=okrs, analyses=analyses, kinds_from=(c.leading, c.lagging))
-    set_findings = _apply(c.scopes["set"], t)
+    set_findings = _apply(c.scopes["set"], Target(okrs=okrs, analyses=analyses))
     progs = [o.progress for o in obj_reports if o.progress is not None]
     return build(
         Report,
