@@ -205,3 +205,42 @@ def test_check_ins_carry_over_to_a_new_version_for_unchanged_key_results(alice: 
     coverage, win = p["objectives"][0]["key_results"]
     assert coverage["current"] == 2.5 and coverage["progress"] == 0.5 and len(coverage["history"]) == 1
     assert win["current"] == 28 and [h["value"] for h in win["history"]] == [28]
+
+
+def _alias_bomb(depth: int) -> str:
+    """A set whose unknown key holds `depth` levels of aliases, each repeating the one below nine times."""
+    lines = ['l0: &l0 ["ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha"]']
+    lines += [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, depth)]
+    lines += ["objectives:", "  - title: New customers reach value in their first week",
+              f"    notes: *l{depth - 1}",
+              "    key_results: [Cut time to first value from 12 to 5 days, Raise week-one activation from 40% to 65%]"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("depth", [6, 7, 9])
+def test_yaml_alias_bombs_are_refused_before_they_are_stored(alice: httpx.Client, depth: int) -> None:
+    """A few hundred bytes of nested aliases would expand to megabytes (9**depth scalars) if stored and echoed."""
+    text = _alias_bomb(depth)
+    assert len(text) < 1000
+    before = alice.get("/v1/sets").json()
+    r = alice.post("/v1/sets", json={"name": "bomb", "text": text, "format": "yaml"})
+    assert_envelope(r, 413)
+    assert "alias" in r.json()["error"]["message"]
+    assert alice.get("/v1/sets").json() == before  # nothing was stored
+    assert_envelope(alice.post("/v1/critique", json={"text": text, "format": "yaml"}), 413)
+
+
+def test_yaml_aliases_that_stay_small_are_read_and_echoed_in_full(alice: httpx.Client) -> None:
+    """Anchors are legal YAML: a shallow one is expanded, stored and returned within the size of a normal set."""
+    r = alice.post("/v1/sets", json={"name": "small alias", "text": _alias_bomb(2), "format": "yaml"})
+    assert r.status_code == 201, r.text
+    saved = alice.get(f"/v1/sets/{r.json()['id']}").json()
+    assert saved["okrs"]["objectives"][0]["notes"] == [["ha"] * 9] * 9
+    assert len(json.dumps(saved)) < 20_000
+
+
+def test_a_yaml_alias_that_contains_itself_is_a_clear_error(alice: httpx.Client) -> None:
+    text = "objectives:\n  - &o\n    title: Loop\n    key_results: [*o]\n"
+    r = alice.post("/v1/sets", json={"name": "loop", "text": text, "format": "yaml"})
+    assert_envelope(r, 422)
+    assert "recursive" in r.json()["error"]["message"]
