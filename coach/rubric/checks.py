@@ -147,23 +147,6 @@ def first_words(text: str, n: int) -> list[str]:
     return [m.group() for m in islice(_WORDS.finditer(text), n)]
 
 
-@lru_cache(maxsize=64)
-def _prefix_order(prefixes: tuple[str, ...]) -> tuple[str, ...]:
-    """Longest first, lower case, each with its trailing space."""
-    return tuple(p.lower() + " " for p in sorted(prefixes, key=len, reverse=True))
-
-
-def _strip_prefix(text: str, ordered: tuple[str, ...]) -> str:
-    """The text without the first prefix that starts it (`ordered` as `_prefix_order` gives them)."""
-    stripped = text.strip()
-    low = stripped.lower()
-    if low.startswith(ordered):  # one test for all of them first: most texts start with none
-        for p in ordered:
-            if low.startswith(p):
-                return stripped[len(p):].lstrip()
-    return stripped
-
-
 def _words_param(p: dict[str, Any], key: str) -> frozenset[str]:
     return fset(tuple(p.get(key, ())))
 
@@ -205,38 +188,6 @@ def numbers_in_text(t: Target, p: dict[str, Any]) -> list[Hit]:
     if not found:
         return []
     return [Hit(evidence=", ".join(dict.fromkeys(found)), values={"numbers": ", ".join(dict.fromkeys(found))})]
-
-
-def _derive_leading_verb(p: dict[str, Any]) -> dict[str, Any]:
-    bland = p.get("bland_max_words")
-    return {
-        "_prefixes": _prefix_order(tuple(p.get("skip_prefixes", ()))), "_verbs": _words_param(p, "verbs"),
-        "_subject_verbs": _words_param(p, "subject_verbs"), "_show_object_for": frozenset(p.get("show_object_for", ())),
-        "_phrases": tuple((phrase, phrase.lower()) for phrase in p.get("phrases", ())),
-        "_bland_max_words": int(bland) if bland else 0,
-    }
-
-
-@check("leading_verb", derive=_derive_leading_verb)
-def leading_verb(t: Target, p: dict[str, Any]) -> list[Hit]:
-    """The text starts with one of the listed verbs (after an optional 'We will' / 'To'), or holds a phrase."""
-    title = t.text
-    raw_words = words(_strip_prefix(title, p["_prefixes"]))
-    head = [w.lower() for w in raw_words[:4]]  # only the first word and the three after it are looked at
-    # "Support requests get resolved": the first word starts a subject, it is not an imperative verb.
-    if head and head[0] in p["_verbs"] and p["_subject_verbs"].isdisjoint(head[1:4]):
-        first = raw_words[0]
-        evidence = " ".join(raw_words[:2]) if head[0] in p["_show_object_for"] else first
-        return [Hit(evidence=evidence, values={"verb": first})]
-    low = title.lower()
-    for phrase, needle in p["_phrases"]:  # the first listed phrase found is the one reported
-        i = low.find(needle)
-        if i >= 0:
-            return [Hit(evidence=title[i:i + len(phrase)], values={"verb": phrase})]
-    bland = p["_bland_max_words"]
-    if bland and 0 < len(raw_words) <= bland:
-        return [Hit(evidence=title, values={"verb": title})]
-    return []
 
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9])")
@@ -313,107 +264,6 @@ def count_range(t: Target, p: dict[str, Any]) -> list[Hit]:
     if n == 0 and p.get("zero_severity"):
         hit.values["severity"] = p["zero_severity"]
     return [hit]
-
-
-@check("no_quantity", derive=lambda p: {"_vague_words": _alternation_param(p, "vague_words")})
-def no_quantity(t: Target, p: dict[str, Any]) -> list[Hit]:
-    """No number, threshold or countable quantity anywhere in the key result."""
-    a = t.analysis
-    assert a is not None
-    if a.has_number or a.parsed.target is not None:
-        return []
-    pat = p["_vague_words"]
-    vague = pat.findall(t.text.lower()) if pat else []
-    return [Hit(evidence=vague[0] if vague else t.text, values={"vague": ", ".join(dict.fromkeys(vague))})]
-
-
-def _object_after(ws: list[str], i: int, skip: frozenset[str]) -> str | None:
-    j = i + 1
-    while j < len(ws) and ws[j] in skip:
-        j += 1
-    return ws[j] if j < len(ws) else None
-
-
-def _derive_activity(p: dict[str, Any]) -> dict[str, Any]:
-    deliver = _words_param(p, "deliverable_verbs")
-    verbs = deliver | _words_param(p, "activity_verbs")
-    helpers = _words_param(p, "helper_verbs")
-    return {
-        "_deliverable_verbs": deliver, "_verbs": verbs, "_helper_verbs": helpers,
-        "_verbs_or_helpers": verbs | helpers, "_determiners": _words_param(p, "determiners"),
-        "_frequency_words": _words_param(p, "frequency_words"), "_verb_window": int(p.get("verb_window", 4)),
-        "_participles": _participles(tuple(p.get("participles", ()))),
-    }
-
-
-_SKIP_AFTER_DELIVERABLE = frozenset({"out", "up", "off", "through", "all", "of"})
-_SKIP_AFTER_ACTIVITY = frozenset({"out", "up"})
-
-
-@check("activity", derive=_derive_activity)
-def activity(t: Target, p: dict[str, Any]) -> list[Hit]:
-    """The key result counts tasks done or names a deliverable to produce, not a result."""
-    a = t.analysis
-    assert a is not None
-    if a.baseline_stated:
-        return []  # "from X to Y" measures a change in a result, whatever the verb
-    ws = a.words
-    window = ws[: p["_verb_window"]]
-    # Most key results have no listed verb (nor helper verb) near the start: one set test skips the word loop.
-    if not p["_verbs_or_helpers"].isdisjoint(window):
-        verbs = p["_verbs"]  # deliverable and activity verbs
-        helpers = p["_helper_verbs"]
-        for i, w in enumerate(window):
-            lemma = w
-            if w in helpers and i + 1 < len(ws) and ws[i + 1].endswith("ing"):
-                i, lemma = i + 1, _lemma_ing(ws[i + 1])
-            if lemma not in verbs:
-                continue
-            skip = _SKIP_AFTER_DELIVERABLE if lemma in p["_deliverable_verbs"] else _SKIP_AFTER_ACTIVITY
-            nxt = _object_after(ws, i, skip)
-            # "Migrate all accounts": a determiner right after the verb marks a task even when the skip list passes it.
-            right_after = ws[i + 1] if i + 1 < len(ws) else None
-            determiners = p["_determiners"]
-            concrete = nxt is not None and (nxt in determiners or nxt in p["_frequency_words"]
-                                            or right_after in determiners or _is_number_at(t.text, a, i))
-            if concrete:
-                verb = " ".join(first_words(t.text, i + 1)[i: i + 1])
-                return [Hit(evidence=verb, values={"verb": verb})]
-            break
-    if a.nums:
-        pat = p["_participles"]
-        m = pat.search(t.text.lower()) if pat else None
-        if m:
-            return [Hit(evidence=m.group(1), values={"verb": m.group(1)})]
-    return []
-
-
-@lru_cache(maxsize=16)
-def _participles(items: tuple[str, ...]) -> Guarded | None:
-    """A participle within three words after a number ("12 demos held")."""
-    if not items:
-        return None
-    alts = "|".join(re.escape(i) for i in items)
-    return _guarded(alts, rf"\d[\d,.]*\+?\s+(?:\w+\s+){{0,3}}({alts})\b")
-
-
-def _lemma_ing(w: str) -> str:
-    stem = w[:-3]
-    if len(stem) > 2 and stem[-1] == stem[-2]:
-        stem = stem[:-1]
-    return stem
-
-
-def _is_number_at(text: str, a: Analysis, i: int) -> bool:
-    """The word right after the verb (or after 'out'/'up') is a quantity."""
-    for n in a.nums:
-        k = len(_WORD_RE.findall(text, 0, n.start))
-        if k in (i + 1, i + 2):
-            return True
-    return False
-
-
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 
 def _derive_missing_baseline(p: dict[str, Any]) -> dict[str, Any]:
@@ -563,3 +413,44 @@ def indicator_mix(t: Target, p: dict[str, Any]) -> list[Hit]:
             values={"kind": kind, "other": other, "objective_title": obj.title}, objective=oi,
         ))
     return hits
+
+
+def _derive_reading(p: dict[str, Any]) -> dict[str, Any]:
+    from coach.rubric.language import load_language
+    from coach.rubric.loader import rules_dir
+
+    return {"_lang": load_language(rules_dir()), "_fires_on": frozenset(p.get("fires_on", ())),
+            "_verbs": _words_param(p, "verbs"),
+            "_phrases": tuple((phrase, phrase.lower()) for phrase in p.get("phrases", ()))}
+
+
+@check("kr_reading", derive=_derive_reading)
+def kr_reading(t: Target, p: dict[str, Any]) -> list[Hit]:
+    """The key result reads as a task or deliverable, or as a vague wish, by the grammar of its sentence."""
+    from coach.rubric.language import kr_kind
+
+    a = t.analysis
+    assert a is not None
+    if a.baseline_stated and "task" in p["_fires_on"]:
+        return []  # "from X to Y" measures a change in a result, whatever the verb
+    kind, evidence = kr_kind(t.text, a.parsed.target is not None, p["_lang"])
+    if kind not in p["_fires_on"]:
+        return []
+    return [Hit(evidence=evidence, values={"verb": evidence, "kind": kind})]
+
+
+@check("objective_reading", derive=_derive_reading)
+def objective_reading(t: Target, p: dict[str, Any]) -> list[Hit]:
+    """The objective reads as a deliverable, a bare topic or a status-quo hold, by the grammar of its title."""
+    from coach.rubric.language import objective_kind
+
+    title = t.text
+    low = title.lower()
+    for phrase, needle in p["_phrases"]:  # "business as usual" wherever it stands
+        i = low.find(needle)
+        if i >= 0:
+            return [Hit(evidence=title[i:i + len(phrase)], values={"verb": phrase, "kind": "hold"})]
+    kind, evidence = objective_kind(title, p["_lang"], extra_hold_verbs=p["_verbs"])
+    if kind not in p["_fires_on"]:
+        return []
+    return [Hit(evidence=evidence, values={"verb": evidence, "kind": kind})]
