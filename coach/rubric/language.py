@@ -89,12 +89,14 @@ class Language(BaseModel):
     change_verbs: frozenset[str]
     result_verbs: frozenset[str]
     hold_verbs: frozenset[str]
+    status_quo_verbs: frozenset[str]
     state_verbs: frozenset[str]
     capability_modals: frozenset[str]
     lead_ins: frozenset[str]
     threshold_words: frozenset[str]
     comparison_words: frozenset[str]
     measure_nouns: frozenset[str]
+    quality_nouns: frozenset[str]
     state_noun_endings: tuple[str, ...]
     quality_adjective_endings: tuple[str, ...]
     delivery_nouns: frozenset[str]
@@ -241,11 +243,11 @@ def _object_traits(obj: list[str] | tuple[str, ...], lang: Language) -> tuple[bo
     fh = flags(head)
     indefinite = any(w in ("a", "an") for w in obj[:rest_at])
     state = (head.endswith(lang.state_noun_endings) and len(head) > 5 and "V" not in fh and not indefinite) or (
-        head in lang.measure_nouns and "V" not in fh) or any(
+        head in lang.quality_nouns) or any(
         "C" in flags(w) and "N" not in flags(w) for w in chunk)
-    people = _about_people(tuple(obj), lang) or any(
+    people = any(
         "A" in flags(w) and "N" not in flags(w) and w.endswith(lang.quality_adjective_endings) for w in chunk) or (
-        rest_at < len(obj) and obj[rest_at] in lang.state_clause_words)
+        rest_at < len(obj) and obj[rest_at] in lang.state_clause_words) or _about_people(tuple(obj), lang, True)
     return state, people
 
 
@@ -289,7 +291,12 @@ def _strip_lead_clause(text: str) -> str:
     if g and len(text) - g.end() > 3:
         text = text[g.end():]
     m = _LEAD_CLAUSE.match(text)
-    return text[m.end():] if m and len(text) - m.end() > 8 else text
+    if not m or len(text) - m.end() <= 8:
+        return text
+    frame = tokens(text[:m.end()])
+    if len(frame) > 6 or any("Z" in flags(w) and "N" not in flags(w) for w in frame):
+        return text  # a clause with its own verb ("Every buyer who reaches out gets ..."), not a frame
+    return text[m.end():]
 
 
 def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) -> bool:
@@ -303,7 +310,7 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
         return False
     f = flags(w)
     nxt = toks[j + 1] if j + 1 < len(toks) else None
-    if nxt in _DETERMINERS and j + 2 < len(toks) and toks[j + 2] in _TIME_WORDS:
+    if "N" in f and nxt in _DETERMINERS and j + 2 < len(toks) and toks[j + 2] in _TIME_WORDS:
         return False  # "12 tech talks this quarter": a time phrase follows a plural noun, not an object a verb
     if "Z" in f:
         if "N" not in f:
@@ -319,8 +326,10 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
         prev.endswith("s") and not prev.endswith("ss") and prev not in _MASS_S)
     if "V" in f and "N" not in f and "A" not in f:
         return True  # only a verb ("know", "collaborate") after a word that is not a determiner or preposition
+    fn = flags(nxt) if nxt else ""
     if "V" in f and subject_like and nxt is not None and nxt not in _CONJ and (
-            nxt in _DETERMINERS or nxt in _PRONOUNS or nxt in _PREPS or not flags(nxt) or "N" not in flags(nxt)):
+            nxt in _DETERMINERS or nxt in _PRONOUNS or nxt in _PREPS or not fn or "N" not in fn or "A" in fn
+            or "R" in fn):
         return True  # "Deals move through ...", "New users experience the core value ...": a plural subject, its verb
     return False
 
@@ -342,13 +351,15 @@ def _read(text: str, lang: Language) -> Reading:
     # word is a metric it qualifies ("Record growth").
     if "V" in f0 and "C" not in f0 and first not in _DETERMINERS:
         ambiguous = "N" in f0 or "A" in f0
-        subject = ambiguous and any(_finite_at(toks, j, lang.people_nouns) or toks[j] in _AUX or toks[j] in lang.capability_modals
-                                    for j in range(2, min(len(toks), 6)) if toks[j - 1] not in _NOMINAL_BEFORE)
+        subject = ambiguous and any(
+            (_finite_at(toks, j, lang.people_nouns) and (j >= 2 or "N" not in flags(toks[j]) or "Z" in flags(toks[j])))
+            or toks[j] in _AUX or toks[j] in lang.capability_modals
+            for j in range(1, min(len(toks), 6)) if toks[j - 1] not in _NOMINAL_BEFORE)
         metric = ambiguous and _verb_class(first, lang) == "action" and _compound_names_metric(toks, lang)
         if not subject and not metric:
             return _imperative(first, toks, 1, comparative, lang, "imperative")
     if "G" in f0 and "V" not in f0 and not any(
-            toks[j] in _AUX or _finite_at(toks, j, lang.people_nouns) for j in range(2, min(len(toks), 7))):
+            toks[j] in _AUX or _finite_at(toks, j, lang.people_nouns) for j in range(1, min(len(toks), 7))):
         # "Hiring 2 developers", "Attending 2 events": the activity itself (not "Shipping feels routine")
         return _imperative(first, toks, 1, comparative, lang, "imperative")
     if "D" in f0 and "V" not in f0 and "A" not in f0:  # "Delivered a strategy ...", "Shipped the beta"
@@ -461,6 +472,9 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             cls = "result"  # "Have 15 repeat customers": a result held, not a meeting had
         if cls == "action" and quantified and (_percent_in(toks) or "all" in toks) and "within" in toks:
             cls = "result"  # "Resolve 95% of tickets within a day": a service level, not a count of work done
+        if r.verb_lemma in ("get", "have") and any("D" in flags(w) and "V" not in flags(w) and "A" not in flags(w)
+                                                   for w in r.object_words[1:5]):
+            return "task", ev  # "Get the budget approved", "Have 2 changes merged": work done and signed off
         if cls == "hold" and r.object_words and "G" in flags(r.object_words[0]) and _verb_class(
                 lemma(r.object_words[0]), lang) == "action":
             return "task", ev  # "Keep sending 400 emails a week": the gerund names the activity
@@ -521,9 +535,12 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
         return "topic", cleaned  # one word ("Team", "Hiring"): a label, not a goal
     if r.frame in ("imperative", "past"):
         ev = " ".join(cleaned.split()[:3]) if r.verb else cleaned
-        if r.verb_class == "hold" or (r.frame == "imperative" and r.verb_lemma in extra_hold_verbs):
+        if r.verb_class == "hold" or (r.frame == "imperative" and r.verb_lemma in lang.status_quo_verbs | extra_hold_verbs):
             return "hold", r.verb or ev
-        about_people = _about_people(r.object_words, lang)
+        toks = tokens(cleaned)
+        if _percent_in(toks) and "within" in toks:
+            return "outcome", ev  # "Answer 95% of tickets within 2 hours": a service level (a number, not a task)
+        about_people = _about_people(r.object_words, lang, complement=True)
         obj = r.object_words
         # "Make the stream great", "Have a healthy balance sheet", "Establish the brand as the go-to resource":
         # a verb with a complement that says how something should be.
@@ -536,6 +553,8 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
         return "outcome", ev
     if r.frame == "noun_phrase":
         toks = list(r.object_words)
+        if len([w for w in toks if not _is_number(w)]) <= 2 and not any(w in lang.delivery_nouns for w in toks):
+            return "topic", cleaned  # "Happy customers", "Financial health": a label, not a goal
         if any(w in lang.delivery_nouns for w in toks):
             hit = next(w for w in toks if w in lang.delivery_nouns)
             return "deliverable", hit
@@ -545,15 +564,20 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
     return "outcome", cleaned
 
 
-def _about_people(obj: tuple[str, ...], lang: Language) -> bool:
+def _about_people(obj: tuple[str, ...], lang: Language, complement: bool = False) -> bool:
     """People are the object's head, or the head of an 'of' phrase ('the growth of our reps'); a beneficiary
-    ('training for the sales team') or a modifier ('team processes') does not count."""
+    ('training for the sales team') or a modifier ('team processes') does not count. With `complement`, the
+    people must be followed by what they should do or be ('Help our reps close faster', 'reps who ...')."""
     for i, w in enumerate(obj):
         if w in _PREPS and w != "of" or w in lang.state_clause_words:
             return False
         if w in lang.people_nouns or w in _PRONOUNS:
             nxt = obj[i + 1] if i + 1 < len(obj) else None
             fn = flags(nxt) if nxt else ""
+            if complement:
+                if nxt is not None and (nxt == "to" or nxt in lang.state_clause_words or "V" in fn or "Z" in fn):
+                    return True
+                continue
             if nxt is None or nxt in _PREPS or nxt in _CONJ or nxt in lang.state_clause_words or (fn and "N" not in fn):
                 return True  # the head, not a modifier ("partner portal", "team processes")
     return False
