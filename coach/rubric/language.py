@@ -59,6 +59,10 @@ def _entry(word: str) -> str:
         us = word.replace("isation", "ization").replace("ise", "ize").replace("ising", "izing")
         if us != word and us in table:
             return table[us]
+    if word == "be":
+        return "V"
+    if word.endswith(("ized", "ised", "ated", "ified")) and len(word) > 7:
+        return "D"  # "operationalized", "productized": participles the table does not list
     for pre in _PREFIXES:
         if word.startswith(pre) and len(word) > len(pre) + 3:
             rest = word[len(pre):].lstrip("-")
@@ -69,12 +73,29 @@ def _entry(word: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=1)
+def _split_table() -> tuple[dict[str, str], dict[str, str]]:
+    flag_of: dict[str, str] = {}
+    lemma_of: dict[str, str] = {}
+    for word, entry in _table().items():
+        f, _, lem = entry.partition("\t")
+        flag_of[word] = f
+        if lem:
+            lemma_of[word] = lem
+    return flag_of, lemma_of
+
+
 def flags(word: str) -> str:
-    return _entry(word).partition("\t")[0]
+    """The word's parts of speech as flag letters ("" for a noun or name the table does not list)."""
+    f = _split_table()[0].get(word)
+    return f if f is not None else _entry(word).partition("\t")[0]
 
 
 def lemma(word: str) -> str:
-    return _entry(word).partition("\t")[2] or word
+    lem = _split_table()[1].get(word)
+    if lem is not None:
+        return lem
+    return (_entry(word).partition("\t")[2] or word) if word not in _split_table()[0] else word
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -90,6 +111,7 @@ class Language(BaseModel):
     result_verbs: frozenset[str]
     hold_verbs: frozenset[str]
     status_quo_verbs: frozenset[str]
+    observation_verbs: frozenset[str]
     state_verbs: frozenset[str]
     capability_modals: frozenset[str]
     lead_ins: frozenset[str]
@@ -232,8 +254,10 @@ def _object_traits(obj: list[str] | tuple[str, ...], lang: Language) -> tuple[bo
     chunk: list[str] = []
     rest_at = len(obj)
     for i, w in enumerate(obj):
-        if (w in _PREPS or w in _CONJ or w in lang.state_clause_words) and chunk:
-            rest_at = i
+        fw = flags(w)
+        if chunk and ((w in _PREPS or w in _CONJ or w in lang.state_clause_words)
+                      or (("G" in fw or "D" in fw) and "N" not in fw and "A" not in fw)):
+            rest_at = i  # "a report characterizing performance": the head is "report"
             break
         if w not in _DETERMINERS and not _is_number(w):
             chunk.append(w)
@@ -243,7 +267,7 @@ def _object_traits(obj: list[str] | tuple[str, ...], lang: Language) -> tuple[bo
     fh = flags(head)
     indefinite = any(w in ("a", "an") for w in obj[:rest_at])
     state = (head.endswith(lang.state_noun_endings) and len(head) > 5 and "V" not in fh and not indefinite) or (
-        head in lang.quality_nouns) or any(
+        False) or any(
         "C" in flags(w) and "N" not in flags(w) for w in chunk)
     people = any(
         "A" in flags(w) and "N" not in flags(w) and w.endswith(lang.quality_adjective_endings) for w in chunk) or (
@@ -349,6 +373,8 @@ def _read(text: str, lang: Language) -> Reading:
     # A base-form verb first is an imperative ("Write the guide") unless a finite verb follows, which makes
     # the first word part of the subject ("Support requests get resolved", "Churn goes down"), or the next
     # word is a metric it qualifies ("Record growth").
+    if first in lang.state_verbs and len(toks) > 1 and first not in ("love", "value", "trust"):
+        return _imperative(first, toks, 1, comparative, lang, "imperative")
     if "V" in f0 and "C" not in f0 and first not in _DETERMINERS:
         ambiguous = "N" in f0 or "A" in f0
         subject = ambiguous and any(
@@ -380,7 +406,9 @@ def _read(text: str, lang: Language) -> Reading:
                 k += 1
             nxt_w = toks[k] if k < len(toks) else ""
             fn = flags(nxt_w)
-            if "G" in fn and "N" not in fn:  # "The team is modeling ...": an activity under way
+            after = toks[k + 1] if k + 1 < len(toks) else ""
+            if "G" in fn and ("N" not in fn or (w in ("is", "are", "am", "was", "were") and after in _DETERMINERS)):
+                # "The team is modeling a set of data": an activity under way
                 return Reading("done", nxt_w, lemma(nxt_w), "action", comparative, False, False, tuple(toks[k + 1:]))
             if any(x in lang.done_states for x in toks[k:k + 3]) or ("D" in fn and "C" not in fn) or (w in ("has", "have", "had") and "D" not in fn):
                 # "The guide is published", "Every alert has a runbook", "We have delivered a report"
@@ -390,7 +418,7 @@ def _read(text: str, lang: Language) -> Reading:
             return Reading("declarative", w, lemma(w), "state", comparative, False, False, tuple(toks[j + 1:]))
         if w in lang.done_states and toks[j - 1] not in _DETERMINERS:
             return Reading("done", w, w, "action", comparative, False, False, tuple(toks[j + 1:]))
-        if "D" in f and "V" not in f and "N" not in f and j <= 6 and toks[j - 1] not in _NOMINAL_BEFORE \
+        if "D" in f and "V" not in f and "N" not in f and j <= 10 and toks[j - 1] not in _NOMINAL_BEFORE \
                 and not (toks[j - 1].endswith("ly") and "R" in flags(toks[j - 1])):
             # "Announcements published and shared", "Engine featured at 3 conferences"
             lem = lemma(w)
@@ -398,19 +426,28 @@ def _read(text: str, lang: Language) -> Reading:
         if _finite_at(toks, j, lang.people_nouns):
             lem = lemma(w)
             return Reading("declarative", w, lem, _verb_class(lem, lang), comparative, False, False, tuple(toks[j + 1:]))
+    low = " ".join(toks)
+    for state in lang.done_states:
+        if " " in state and f" {state}" in f" {low}":  # "... in place", "... up and running"
+            return Reading("done", state, state, "action", comparative, False, False, ())
     return Reading("noun_phrase", None, None, None, comparative, *_object_traits(toks, lang), tuple(toks))
 
 
 def _compound_names_metric(toks: list[str], lang: Language) -> bool:
-    """'Candidate experience score of 4.5', 'Code health', 'Product excellence': the first word starts a noun
-    compound whose last word names a metric or a quality, so it is not an imperative verb."""
+    """'Candidate experience score of 4.5 or higher': the first word starts a noun compound whose last word
+    names a metric, followed by its value, so the first word is not an imperative verb."""
     last = None
-    for w in toks[1:4]:
+    end = len(toks)
+    for i, w in enumerate(toks[1:4], 1):
         f = flags(w)
         if w in _DETERMINERS or w in _PREPS or w in _CONJ or _is_number(w) or (f and "N" not in f):
+            end = i
             break
         last = w
-    if last is None:
+    if last is None or not any(_is_number(w) for w in toks):
+        return False
+    after = toks[end] if end < len(toks) else None
+    if after is not None and not (after in _PREPS or _is_number(after) or after in ("or", "at", "above", "below")):
         return False
     return last in lang.measure_nouns or (last.endswith(lang.state_noun_endings) and len(last) > 5
                                           and "V" not in flags(last))
@@ -449,12 +486,14 @@ def read(text: str, lang: Language) -> Reading:
 _BENCHMARK = re.compile(r"\b(?:above|below|beat|beats|match|matches|exceed|exceeds|at|under|over)\W+(?:the\W+)?"
                         r"(?:[a-z]+\W+){0,2}(?:average|benchmark|median|target|sla|slo)\b")
 _NEGATIVE_BAR = frozenset({"no", "zero", "none", "never", "nobody"})
+_AS_AS = re.compile(r"\bas\s+\w+\s+as\b")  # "as fast as simple text": parity is a bar
 
 
 def has_threshold_words(toks: list[str] | tuple[str, ...], lang: Language) -> bool:
     return any(w in lang.threshold_words for w in toks)
 
 
+@lru_cache(maxsize=8192)
 def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     """('result' | 'task' | 'vague', evidence) for one key result; `quantified` = the parser found a target."""
     r = read(text, lang)
@@ -462,12 +501,21 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     toks = tokens(cleaned)
     low = cleaned.lower()
     negative_bar = any(w in _NEGATIVE_BAR for w in toks)
-    bar = quantified or has_threshold_words(toks, lang) or bool(_BENCHMARK.search(low))
+    bar = quantified or has_threshold_words(toks, lang) or bool(_BENCHMARK.search(low)) or bool(_AS_AS.search(low))
     ev = r.verb or cleaned[:60]
     if r.frame == "empty":
         return ("result" if quantified else "vague"), ev
+    if r.frame == "imperative" and r.verb_lemma == "ensure" or (r.verb_lemma == "make" and r.object_words[:1] == ("sure",)):
+        rest = [w for w in r.object_words if w not in ("sure", "that")]
+        if rest:  # "Ensure that bugs get filed automatically": the clause after it is what to read
+            return kr_kind(" ".join(rest), quantified, lang)
     if r.frame in ("imperative", "past"):
         cls = r.verb_class
+        if r.verb_lemma in lang.observation_verbs:
+            return "task", ev  # "Measure the diversity of ...", "Track churn weekly": setting up a measurement
+        if r.verb_lemma in ("have", "get") and len(r.object_words) > 1 and any(
+                "V" in flags(w) and "N" not in flags(w) and "A" not in flags(w) for w in r.object_words[1:4]):
+            return "task", ev  # "Have the layout match the spec": work to make something so
         if r.verb_lemma == "have" and quantified and (_percent_in(toks) or _names_measure_or_people(r.object_words, lang)):
             cls = "result"  # "Have 15 repeat customers": a result held, not a meeting had
         if cls == "action" and quantified and (_percent_in(toks) or "all" in toks) and "within" in toks:
@@ -478,6 +526,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         if cls == "hold" and r.object_words and "G" in flags(r.object_words[0]) and _verb_class(
                 lemma(r.object_words[0]), lang) == "action":
             return "task", ev  # "Keep sending 400 emails a week": the gerund names the activity
+        if cls == "result" and not bar and _names_one_thing(r.object_words):
+            return "task", ev  # "Close the funding round", "Secure the Acme grant": a milestone, done or not
         if cls in ("hold", "change", "result", "state"):
             return ("result" if bar else "vague"), ev
         # An action is a task whatever it counts, unless it only asks for a quality ("Create awareness") or for
@@ -508,6 +558,11 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     return "task", ev
 
 
+def _names_one_thing(obj: tuple[str, ...]) -> bool:
+    """'the funding round', 'the Acme grant': one definite thing, not an amount."""
+    return bool(obj) and obj[0] in ("the", "our") and not any(_is_number(w) or "C" in flags(w) for w in obj)
+
+
 def _percent_in(toks: list[str]) -> bool:
     return any(w.endswith("%") for w in toks)
 
@@ -527,6 +582,7 @@ def _number_before_verb(toks: list[str], verb: str | None) -> bool:
 # Objectives
 
 
+@lru_cache(maxsize=4096)
 def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] = frozenset()) -> tuple[str, str]:
     """('outcome' | 'deliverable' | 'hold' | 'topic', evidence) for one objective title."""
     r = read(text, lang)
@@ -540,7 +596,7 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
         toks = tokens(cleaned)
         if _percent_in(toks) and "within" in toks:
             return "outcome", ev  # "Answer 95% of tickets within 2 hours": a service level (a number, not a task)
-        about_people = _about_people(r.object_words, lang, complement=True)
+        about_people = _about_people(r.object_words, lang, complement=True) or _describes_quality(r.object_words, lang)
         obj = r.object_words
         # "Make the stream great", "Have a healthy balance sheet", "Establish the brand as the go-to resource":
         # a verb with a complement that says how something should be.
@@ -564,6 +620,22 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
     return "outcome", cleaned
 
 
+def _describes_quality(obj: tuple[str, ...], lang: Language) -> bool:
+    """The object says how something should be: a quality noun ('culture', 'experience'), a quality adjective
+    ('productive', 'seamless') or a participle used as one ('a devoted community', 'a unified vision')."""
+    for i, w in enumerate(obj):
+        f = flags(w)
+        nxt = obj[i + 1] if i + 1 < len(obj) else None
+        if w in lang.quality_nouns and (nxt is None or nxt in _PREPS or nxt in _CONJ or nxt in lang.state_clause_words):
+            return True  # the head of a phrase ("a great culture"), not a modifier ("a health scoring tool")
+        if "A" in f and "N" not in f and w.endswith(lang.quality_adjective_endings):
+            return True
+        if (w.startswith(("high-", "well-", "self-")) or (i > 0 and obj[i - 1] in ("highly", "well", "truly"))) \
+                and nxt is not None and nxt not in _PREPS:
+            return True  # "a high-performing team", "a well-run process", "a truly devoted community"
+    return False
+
+
 def _about_people(obj: tuple[str, ...], lang: Language, complement: bool = False) -> bool:
     """People are the object's head, or the head of an 'of' phrase ('the growth of our reps'); a beneficiary
     ('training for the sales team') or a modifier ('team processes') does not count. With `complement`, the
@@ -571,7 +643,7 @@ def _about_people(obj: tuple[str, ...], lang: Language, complement: bool = False
     for i, w in enumerate(obj):
         if w in _PREPS and w != "of" or w in lang.state_clause_words:
             return False
-        if w in lang.people_nouns or w in _PRONOUNS:
+        if w in lang.people_nouns or w in _PRONOUNS or (w.endswith("ies") and w[:-3] + "y" in lang.people_nouns):
             nxt = obj[i + 1] if i + 1 < len(obj) else None
             fn = flags(nxt) if nxt else ""
             if complement:
