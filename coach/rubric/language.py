@@ -63,6 +63,8 @@ def _entry(word: str) -> str:
         return "V"
     if word.endswith(("ized", "ised", "ated", "ified")) and len(word) > 7:
         return "D"  # "operationalized", "productized": participles the table does not list
+    if len(word) > 6 and re.search(r"(?:ize|(?:al|it|ar|or|iv|ic|at|en)ise)$", word):
+        return "V"  # "systematize", "formalise": verbs by their ending
     for pre in _PREFIXES:
         if word.startswith(pre) and len(word) > len(pre) + 3:
             rest = word[len(pre):].lstrip("-")
@@ -134,6 +136,10 @@ def load_language(directory: Path) -> Language:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise RubricError(f"cannot read the language file: {exc}", location=str(path)) from exc
+    for key, val in (data or {}).items():
+        if isinstance(val, list) and any(isinstance(x, bool) or x is None for x in val):
+            raise RubricError(f"{key} holds true/false/null: YAML reads no/yes/on/off/null as such; quote them",
+                              location=str(path))
     try:
         return Language.model_validate({k: [str(x).lower() for x in v] if isinstance(v, list) else v
                                         for k, v in (data or {}).items()})
@@ -160,6 +166,10 @@ _CONJ = frozenset({"and", "&", "/", "+", "or"})
 _PREPS = frozenset("of for in on at to by with from into across within per via over under about through above below "
                    "than until after before around among between beyond without towards toward onto".split())
 _TIME_WORDS = frozenset("day days week weeks month months quarter quarters year years sprint sprints half".split())
+_S_FUNCTION_WORDS = frozenset("as is was has does its this thus us his hers ours yours theirs plus always versus "
+                              "across less towards afterwards whereas".split())
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+                          "fifty hundred thousand million dozen".split())
 _MASS_S = frozenset("sales analytics operations logistics news ops devops economics".split())
 
 
@@ -343,13 +353,15 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
             return True  # "Every enterprise deal benefits from ...", "Our outreach starts conversations"
         if j == 1 and nxt in _PREPS and "V" not in flags(toks[0]):
             return True  # "Sales walks into every renewal": a one-word subject, then its verb
-        return nxt is not None and (nxt in _DETERMINERS or _is_number(nxt)
+        return nxt is not None and ((nxt in _DETERMINERS and nxt != "that") or _is_number(nxt)
                                     or nxt in ("up", "down", "more", "less", "fewer", "back", "out")
                                     or ("R" in flags(nxt) and "A" not in flags(nxt)))
     subject_like = prev in _PRONOUNS or prev == "people" or (
-        prev.endswith("s") and not prev.endswith("ss") and prev not in _MASS_S)
+        prev.endswith("s") and not prev.endswith("ss") and prev not in _MASS_S and prev not in _S_FUNCTION_WORDS)
     if "V" in f and "N" not in f and "A" not in f:
-        return True  # only a verb ("know", "collaborate") after a word that is not a determiner or preposition
+        # only a verb ("know", "collaborate") after a word that is not a determiner or preposition, unless the two
+        # open a list of imperatives ("Design, implement and run ...")
+        return not (j == 1 and "V" in flags(prev) and prev not in people)
     fn = flags(nxt) if nxt else ""
     if "V" in f and subject_like and nxt is not None and nxt not in _CONJ and (
             nxt in _DETERMINERS or nxt in _PRONOUNS or nxt in _PREPS or not fn or "N" not in fn or "A" in fn
@@ -501,10 +513,15 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     toks = tokens(cleaned)
     low = cleaned.lower()
     negative_bar = any(w in _NEGATIVE_BAR for w in toks)
-    bar = quantified or has_threshold_words(toks, lang) or bool(_BENCHMARK.search(low)) or bool(_AS_AS.search(low))
+    bar = quantified or has_threshold_words(toks, lang) or any(w in _NUMBER_WORDS for w in toks) or bool(_BENCHMARK.search(low)) or bool(_AS_AS.search(low))
     ev = r.verb or cleaned[:60]
     if r.frame == "empty":
         return ("result" if quantified else "vague"), ev
+    if any(" " in s and f" {s}" in f" {low}" for s in lang.done_states):
+        return "task", ev  # "... in place", "... up and running"
+    if r.frame == "imperative" and len(r.object_words) > 1 and r.object_words[0] == "to" and r.verb_class != "change" \
+            and "V" in flags(r.object_words[1]):
+        return kr_kind(" ".join(r.object_words[1:]), quantified, lang)  # "Start to make X easier": read "make X easier"
     if r.frame == "imperative" and r.verb_lemma == "ensure" or (r.verb_lemma == "make" and r.object_words[:1] == ("sure",)):
         rest = [w for w in r.object_words if w not in ("sure", "that")]
         if rest:  # "Ensure that bugs get filed automatically": the clause after it is what to read
@@ -513,8 +530,11 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         cls = r.verb_class
         if r.verb_lemma in lang.observation_verbs:
             return "task", ev  # "Measure the diversity of ...", "Track churn weekly": setting up a measurement
-        if r.verb_lemma in ("have", "get") and len(r.object_words) > 1 and any(
-                "V" in flags(w) and "N" not in flags(w) and "A" not in flags(w) for w in r.object_words[1:4]):
+        obj = r.object_words
+        if r.verb_lemma in ("have", "get") and len(obj) > 1 and (any(
+                "V" in flags(w) and "N" not in flags(w) and "A" not in flags(w) for w in obj[1:4]) or (
+                obj[0] not in _DETERMINERS and not _is_number(obj[0]) and obj[0] not in lang.comparison_words
+                and "C" not in flags(obj[0]) and "V" in flags(obj[1]))):
             return "task", ev  # "Have the layout match the spec": work to make something so
         if r.verb_lemma == "have" and quantified and (_percent_in(toks) or _names_measure_or_people(r.object_words, lang)):
             cls = "result"  # "Have 15 repeat customers": a result held, not a meeting had
@@ -553,6 +573,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     # A noun phrase: a measured quantity, a metric with no target, or a thing to deliver.
     if quantified or bar:
         return "result", ev
+    if r.object_words and r.object_words[0] in _PREPS:
+        return "vague", ev  # "For new customers": a fragment that names no deliverable and no measure
     if r.comparative or r.state_object or any(w in lang.measure_nouns for w in r.object_words):
         return "vague", ev
     return "task", ev
@@ -589,6 +611,10 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
     cleaned = clean(text)
     if r.frame in ("imperative", "past") and not r.object_words:
         return "topic", cleaned  # one word ("Team", "Hiring"): a label, not a goal
+    if r.frame == "imperative" and r.verb_class == "action" and len(r.object_words) == 1 and (
+            r.object_words[0] in lang.measure_nouns or r.object_words[0] in lang.quality_nouns
+            or r.object_words[0].endswith(lang.state_noun_endings)):
+        return "topic", cleaned  # "Code health", "Product excellence": a noun and its quality, not an instruction
     if r.frame in ("imperative", "past"):
         ev = " ".join(cleaned.split()[:3]) if r.verb else cleaned
         if r.verb_class == "hold" or (r.frame == "imperative" and r.verb_lemma in lang.status_quo_verbs | extra_hold_verbs):
@@ -602,7 +628,7 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
         # a verb with a complement that says how something should be.
         causative = (r.verb_lemma in ("make", "have", "get") and any("A" in flags(w) and "N" not in flags(w)
                                                                       for w in obj)) or (
-            r.verb_lemma == "make" and not (obj and _is_number(obj[0]))) or ("as" in obj and obj.count("as") == 1)
+            r.verb_lemma == "make" and not (obj and _is_number(obj[0]))) or _positioned_as(obj)
         if r.verb_class == "action" and not (r.state_object or r.people_object or r.comparative or about_people
                                              or causative):
             return "deliverable", _evidence_from(cleaned, r.verb)
@@ -620,6 +646,14 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
     return "outcome", cleaned
 
 
+def _positioned_as(obj: tuple[str, ...]) -> bool:
+    """'Establish the brand as the go-to resource': the object is placed in a role, a state to reach."""
+    if obj.count("as") != 1:
+        return False
+    i = obj.index("as")
+    return 0 < i < len(obj) - 1 and obj[i + 1] in _DETERMINERS
+
+
 def _describes_quality(obj: tuple[str, ...], lang: Language) -> bool:
     """The object says how something should be: a quality noun ('culture', 'experience'), a quality adjective
     ('productive', 'seamless') or a participle used as one ('a devoted community', 'a unified vision')."""
@@ -633,6 +667,8 @@ def _describes_quality(obj: tuple[str, ...], lang: Language) -> bool:
         if (w.startswith(("high-", "well-", "self-")) or (i > 0 and obj[i - 1] in ("highly", "well", "truly"))) \
                 and nxt is not None and nxt not in _PREPS:
             return True  # "a high-performing team", "a well-run process", "a truly devoted community"
+        if i > 0 and obj[i - 1] == "high" and w.endswith("ing"):
+            return True  # "a high performing team"
     return False
 
 
