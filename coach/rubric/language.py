@@ -115,6 +115,7 @@ class Language(BaseModel):
     status_quo_verbs: frozenset[str]
     observation_verbs: frozenset[str]
     state_verbs: frozenset[str]
+    experience_verbs: frozenset[str]
     capability_modals: frozenset[str]
     lead_ins: frozenset[str]
     threshold_words: frozenset[str]
@@ -166,6 +167,7 @@ _CONJ = frozenset({"and", "&", "/", "+", "or"})
 _PREPS = frozenset("of for in on at to by with from into across within per via over under about through above below "
                    "than until after before around among between beyond without towards toward onto".split())
 _TIME_WORDS = frozenset("day days week weeks month months quarter quarters year years sprint sprints half".split())
+_AGENT_ENDINGS = ("ers", "ors", "ists", "ians", "ants", "ents", "ees")  # dispatchers, auditors, clinicians
 _S_FUNCTION_WORDS = frozenset("as is was has does its this thus us his hers ours yours theirs plus always versus "
                               "across less towards afterwards whereas".split())
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
@@ -437,7 +439,8 @@ def _read(text: str, lang: Language) -> Reading:
             return Reading("done", w, lem, _verb_class(lem, lang), comparative, False, False, tuple(toks[j + 1:]))
         if _finite_at(toks, j, lang.people_nouns):
             lem = lemma(w)
-            return Reading("declarative", w, lem, _verb_class(lem, lang), comparative, False, False, tuple(toks[j + 1:]))
+            cls = "state" if lem in lang.experience_verbs else _verb_class(lem, lang)
+            return Reading("declarative", w, lem, cls, comparative, False, False, tuple(toks[j + 1:]))
     low = " ".join(toks)
     for state in lang.done_states:
         if " " in state and f" {state}" in f" {low}":  # "... in place", "... up and running"
@@ -552,9 +555,11 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             return ("result" if bar else "vague"), ev
         # An action is a task whatever it counts, unless it only asks for a quality ("Create awareness") or for
         # more of something with no bar ("Write more tests").
-        if not quantified and r.frame == "imperative" and (
-                r.state_object or (r.object_words and r.object_words[0] in lang.comparison_words)):
-            return "vague", ev
+        obj = r.object_words
+        if not quantified and r.frame == "imperative" and obj and (
+                r.state_object or obj[0] in lang.comparison_words
+                or obj[-1] in lang.comparison_words or ("C" in flags(obj[-1]) and "A" in flags(obj[-1]))):
+            return "vague", ev  # "Write more tests", "Understand each account better": more or better, no bar
         return "task", ev
     if r.frame == "done":
         # A state that is true once work is done ("The guide is published", "Every alert has a runbook") is a
@@ -679,7 +684,8 @@ def _about_people(obj: tuple[str, ...], lang: Language, complement: bool = False
     for i, w in enumerate(obj):
         if w in _PREPS and w != "of" or w in lang.state_clause_words:
             return False
-        if w in lang.people_nouns or w in _PRONOUNS or (w.endswith("ies") and w[:-3] + "y" in lang.people_nouns):
+        if w in lang.people_nouns or w in _PRONOUNS or (w.endswith("ies") and w[:-3] + "y" in lang.people_nouns) or (
+                complement and w.endswith(_AGENT_ENDINGS) and len(w) > 5):
             nxt = obj[i + 1] if i + 1 < len(obj) else None
             fn = flags(nxt) if nxt else ""
             if complement:

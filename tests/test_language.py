@@ -1,0 +1,136 @@
+"""The grammar-based reading behind kr.outcome, kr.measurable, objective.outcome and objective.inspiring.
+
+Each case is a sentence written for this test with the structure it names; none is taken from a labelled set.
+The readings follow RUBRIC.md, "Reading the rules on real text".
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.errors import RubricError
+from coach.krparse import analyse
+from coach.rubric.language import flags, kr_kind, lemma, load_language, objective_kind
+from coach.settings import get_settings
+
+
+@pytest.fixture(scope="module")
+def lang():  # type: ignore[no-untyped-def]
+    return load_language(get_settings().rubrics_dir)
+
+
+def kind(text: str, lang) -> str:  # type: ignore[no-untyped-def]
+    a = analyse(text)
+    if a.baseline_stated:
+        return "result"  # "from X to Y" measures a change whatever the verb (the rule checks this first)
+    return kr_kind(text, a.parsed.target is not None, lang)[0]
+
+
+TASKS = [
+    # imperatives, whatever the verb: no list of task verbs is needed
+    "Write the escalation handbook for night shifts",
+    "Choose a payroll provider",
+    "Renegotiate the courier contract",
+    "Digitise the paper intake forms",
+    # counted outputs
+    "Publish 6 customer stories",
+    "Run 3 pricing experiments",
+    "Hire two data engineers",
+    # states that are true once the work is done
+    "The returns policy is published on the help centre",
+    "Every dashboard has an owner",
+    "Single sign-on is available to all workspace admins",
+    "Usage-based billing live in the EU region",
+    "Admins can export audit data without help from support",
+    # deliverables named by a noun phrase
+    "Self-serve refund flow for annual plans",
+    "Quarterly board pack template",
+    # a list label and Markdown marks do not hide the verb
+    "KR2: **Migrate** the billing jobs to the new scheduler",
+    # work under way, and measurement set up
+    "The platform team is rebuilding the deploy scripts",
+    "Measure how long onboarding takes for new clinics",
+    # milestones and causatives
+    "Close the seed round",
+    "Get the data retention policy signed off by legal",
+]
+
+VAGUE = [
+    "Improve the hand-off between sales and onboarding",
+    "Customer satisfaction",
+    "Make checkout smoother",
+    "Refunds go down",
+    "Clinicians trust the triage scores",
+    "Build stronger relationships with distributors",
+    "Create awareness of the new loyalty scheme",
+    "Higher engagement in the community forum",
+    "For small clinics",
+]
+
+RESULTS = [
+    "Raise trial-to-paid conversion from 4% to 7%",
+    "Grow the newsletter to 12,000 readers",
+    "450 clinics actively using scheduling each week",
+    "Sign 12 new distributors in the Nordics",
+    "No outage lasts longer than 30 minutes",
+    "Every enterprise customer renews at least 60 days before expiry",
+    "Halve the time to issue a refund",
+    "Resolve 90% of billing questions within one business day",
+    "70% of new clinics complete setup in their first week",
+    "Match the industry benchmark for first-contact resolution",
+    "Keep weekly churn below 0.5%",
+]
+
+
+@pytest.mark.parametrize("text", TASKS)
+def test_tasks_and_deliverables_read_as_tasks(text: str, lang) -> None:  # type: ignore[no-untyped-def]
+    assert kind(text, lang) == "task"
+
+
+@pytest.mark.parametrize("text", VAGUE)
+def test_wished_for_changes_without_a_bar_read_as_vague(text: str, lang) -> None:  # type: ignore[no-untyped-def]
+    assert kind(text, lang) == "vague"
+
+
+@pytest.mark.parametrize("text", RESULTS)
+def test_quantities_and_thresholds_in_words_read_as_results(text: str, lang) -> None:  # type: ignore[no-untyped-def]
+    assert kind(text, lang) == "result"
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Roll out the new telephony platform", "deliverable"),
+    ("We will introduce a partner certification", "deliverable"),
+    ("Beta release of the scheduling app", "deliverable"),
+    ("Shipped the clinic onboarding wizard", "deliverable"),
+    ("Build a support team customers rave about", "outcome"),
+    ("Create a memorable first week for new clinicians", "outcome"),
+    ("Help our dispatchers plan routes without guesswork", "outcome"),
+    ("Establish the clinic as the first call for urgent care", "outcome"),
+    ("Clinics run their whole day from our calendar", "outcome"),
+    ("Grow recurring revenue in the Nordics", "outcome"),
+    ("Make refunds painless", "outcome"),
+    ("Maintain current response times", "hold"),
+    ("Our goal is to continue serving every region", "hold"),
+    ("Monitor courier performance", "hold"),
+    ("Pipeline hygiene", "topic"),
+    ("Data quality", "topic"),
+    ("Warehouse safety", "topic"),
+])
+def test_objectives_read_by_their_verb_and_object(title: str, expected: str, lang) -> None:  # type: ignore[no-untyped-def]
+    assert objective_kind(title, lang)[0] == expected
+
+
+def test_the_part_of_speech_table_knows_verb_forms_and_spelling_variants() -> None:
+    assert "V" in flags("renegotiate") and "D" in flags("published") and lemma("published") == "publish"
+    assert "C" in flags("faster") and lemma("faster") == "fast"
+    assert "V" in flags("digitise")  # British spelling read through its -ize form
+    assert "V" in flags("relaunch")  # a prefix keeps the verb
+    assert flags("qwzzk") == ""  # unknown words are read as nouns or names
+
+
+def test_a_language_file_with_a_yaml_boolean_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "language").mkdir()
+    good = (get_settings().rubrics_dir / "language" / "english.yaml").read_text()
+    (tmp_path / "language" / "english.yaml").write_text(good.replace('["no", zero,', "[no, zero,"))
+    with pytest.raises(RubricError, match="quote them"):
+        load_language(tmp_path)
