@@ -267,7 +267,12 @@ def count_range(t: Target, p: dict[str, Any]) -> list[Hit]:
 
 
 def _derive_missing_baseline(p: dict[str, Any]) -> dict[str, Any]:
-    return {"_level_words": _words_param(p, "level_words"), "_count_words": _words_param(p, "count_words")}
+    return {"_level_words": _words_param(p, "level_words"), "_count_words": _words_param(p, "count_words"),
+            "_relative_after": _words_param(p, "relative_after"), "_not_level_after": _words_param(p, "not_level_after"),
+            "_time_units": _words_param(p, "duration_units")}
+
+
+_AFTER_NUMBER = re.compile(r"\s*(?:\+|%|percent)?\s*([A-Za-z][A-Za-z\-]*)?")
 
 
 @check("missing_baseline", derive=_derive_missing_baseline)
@@ -278,12 +283,27 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     pk = a.parsed
     if pk.target is None or a.baseline_stated or a.relative or pk.direction == "maintain":
         return []
-    if pk.unit != "%":  # a share always has a level; other metrics say so by their words or by "to <level>"
-        metric_words = _letter_words((pk.metric or t.text).lower())
+    if pk.target == 0:
+        return []  # none at all: an absolute bar, whatever the start ("Bring errors down to 0")
+    text = t.text
+    after = ""
+    if a.target_span:
+        m = _AFTER_NUMBER.match(text, a.target_span[1])
+        after = (m.group(1) or "").lower() if m else ""
+    if after in p["_relative_after"]:
+        return []  # "20% more leads", "a 50% time saving": a change relative to today, not a level
+    duration = (pk.unit in p["_time_units"] or after in p["_time_units"]) and pk.comparator in ("<", "<=")
+    if pk.unit != "%" and not duration:
+        # A share always has a level, and so does a duration under a bar; other metrics say so by their words
+        # (the words of the metric, less modifiers such as "full time") or by "to <level>".
+        metric_words = _letter_words((pk.metric or text).lower())
+        metric_words = [w for i, w in enumerate(metric_words) if not (i + 1 < len(metric_words)
+                                                                      and metric_words[i + 1] in p["_not_level_after"]
+                                                                      and w in p["_level_words"])]
         if not a.to_level and (p["_level_words"].isdisjoint(metric_words)
                                or not p["_count_words"].isdisjoint(metric_words)):
             return []
-    span = t.text[a.target_span[0]: a.target_span[1]].strip() if a.target_span else str(pk.target)
+    span = text[a.target_span[0]: a.target_span[1]].strip() if a.target_span else str(pk.target)
     return [Hit(evidence=span, values={"metric": pk.metric or "this metric"})]
 
 
