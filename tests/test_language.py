@@ -134,3 +134,20 @@ def test_a_language_file_with_a_yaml_boolean_is_refused(tmp_path) -> None:  # ty
     (tmp_path / "language" / "english.yaml").write_text(good.replace('["no", zero,', "[no, zero,"))
     with pytest.raises(RubricError, match="quote them"):
         load_language(tmp_path)
+
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+_WORDS = st.sampled_from(["Raise", "the", "churn", "is", "published", "from", "20%", "to", "35%", "no", "every",
+                          "customers", "love", "better", "Launch", "KR1:", "**", "(aside)", "we", "will", "$5k",
+                          "as", "fast", "ensure", "that", "ſ", "İ", "—", ",", "in place", "up and running"])
+
+
+@hsettings(max_examples=300, deadline=None, derandomize=True)
+@given(st.one_of(st.lists(_WORDS, max_size=14).map(" ".join), st.text(max_size=80)))
+def test_any_text_gets_a_reading_and_never_raises(text: str) -> None:
+    """Fragments of real phrasing and arbitrary text: the reading always answers with one of its kinds."""
+    lang = load_language(get_settings().rubrics_dir)
+    a = analyse(text)
+    assert kr_kind(text, a.parsed.target is not None, lang)[0] in ("result", "task", "vague")
+    assert objective_kind(text, lang)[0] in ("outcome", "deliverable", "hold", "topic")

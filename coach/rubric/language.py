@@ -113,6 +113,8 @@ class Language(BaseModel):
     result_verbs: frozenset[str]
     hold_verbs: frozenset[str]
     status_quo_verbs: frozenset[str]
+    solution_verbs: frozenset[str]
+    artefact_nouns: frozenset[str]
     observation_verbs: frozenset[str]
     state_verbs: frozenset[str]
     experience_verbs: frozenset[str]
@@ -283,11 +285,18 @@ def _object_traits(obj: list[str] | tuple[str, ...], lang: Language) -> tuple[bo
         "C" in flags(w) and "N" not in flags(w) for w in chunk)
     people = any(
         "A" in flags(w) and "N" not in flags(w) and w.endswith(lang.quality_adjective_endings) for w in chunk) or (
-        rest_at < len(obj) and obj[rest_at] in lang.state_clause_words) or _about_people(tuple(obj), lang, True)
+        rest_at < len(obj) and obj[rest_at] in lang.state_clause_words
+        and _clause_about_people(obj[rest_at + 1:], lang)) or _about_people(tuple(obj), lang, True)
     return state, people
 
 
 _MODALS = frozenset("will shall must should would can could to aim want need plan going".split())
+
+
+def _clause_about_people(clause: list[str] | tuple[str, ...], lang: Language) -> bool:
+    """'... where the community is heard', '... customers rave about': the clause says how it is for people."""
+    return any(w in lang.people_nouns or w in _PRONOUNS or w in lang.experience_verbs or lemma(w) in lang.experience_verbs
+               or (w.endswith("ies") and w[:-3] + "y" in lang.people_nouns) for w in clause[:8])
 
 
 def _skip_lead_in(toks: list[str], lang: Language) -> list[str]:
@@ -355,6 +364,8 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
             return True  # "Every enterprise deal benefits from ...", "Our outreach starts conversations"
         if j == 1 and nxt in _PREPS and "V" not in flags(toks[0]):
             return True  # "Sales walks into every renewal": a one-word subject, then its verb
+        if j == 1 and "G" in flags(toks[0]) and nxt is not None:
+            return True  # "Marketing hands sales the leads": a gerund subject, then its verb
         return nxt is not None and ((nxt in _DETERMINERS and nxt != "that") or _is_number(nxt)
                                     or nxt in ("up", "down", "more", "less", "fewer", "back", "out")
                                     or ("R" in flags(nxt) and "A" not in flags(nxt)))
@@ -363,7 +374,8 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
     if "V" in f and "N" not in f and "A" not in f:
         # only a verb ("know", "collaborate") after a word that is not a determiner or preposition, unless the two
         # open a list of imperatives ("Design, implement and run ...")
-        return not (j == 1 and "V" in flags(prev) and prev not in people)
+        return not ("V" in flags(prev) and prev not in people and prev not in _PRONOUNS
+                    and not (prev.endswith("s") and not prev.endswith("ss")))
     fn = flags(nxt) if nxt else ""
     if "V" in f and subject_like and nxt is not None and nxt not in _CONJ and (
             nxt in _DETERMINERS or nxt in _PRONOUNS or nxt in _PREPS or not fn or "N" not in fn or "A" in fn
@@ -627,8 +639,18 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
         toks = tokens(cleaned)
         if _percent_in(toks) and "within" in toks:
             return "outcome", ev  # "Answer 95% of tickets within 2 hours": a service level (a number, not a task)
-        about_people = _about_people(r.object_words, lang, complement=True) or _describes_quality(r.object_words, lang)
         obj = r.object_words
+        if r.verb_lemma in lang.solution_verbs or _means_clause(obj, lang):
+            return "deliverable", _evidence_from(cleaned, r.verb)  # "Use templates to ...", "... by launching X"
+        head = _head(obj, lang)
+        if r.verb_class == "action" and head in lang.artefact_nouns and not r.comparative \
+                and not any("C" in flags(w) for w in obj[:4]):
+            return "deliverable", _evidence_from(cleaned, r.verb)  # "Establish a comprehensive tracking system"
+        if r.verb_class == "action" and (head in lang.people_nouns or (
+                head.endswith("ies") and head[:-3] + "y" in lang.people_nouns)) and any(
+                "A" in flags(w) and "N" not in flags(w) for w in obj[:obj.index(head)] if head in obj):
+            return "outcome", ev  # "Build a small, devoted community": a group of people as it should be
+        about_people = _about_people(r.object_words, lang, complement=True) or _describes_quality(r.object_words, lang)
         # "Make the stream great", "Have a healthy balance sheet", "Establish the brand as the go-to resource":
         # a verb with a complement that says how something should be.
         causative = (r.verb_lemma in ("make", "have", "get") and any("A" in flags(w) and "N" not in flags(w)
@@ -648,7 +670,35 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
         if _describes_state(toks, lang):
             return "outcome", cleaned
         return "topic", cleaned
+    if r.frame in ("done", "declarative") and r.verb_lemma in ("have", "has", "develop", "deliver", "build", "create") \
+            and _head(r.object_words, lang) in lang.artefact_nouns:
+        return "deliverable", cleaned  # "We have developed a playbook", "The initiative has a validated design"
     return "outcome", cleaned
+
+
+def _head(obj: tuple[str, ...], lang: Language) -> str:
+    """The last noun of the object's first phrase ("a comprehensive change tracking system" -> "system")."""
+    head = ""
+    for w in obj:
+        f = flags(w)
+        if head and (w in _PREPS or w in _CONJ or w in lang.state_clause_words or w == "to"
+                     or (("G" in f or "D" in f) and "N" not in f and "A" not in f)):
+            break
+        if w not in _DETERMINERS and not _is_number(w):
+            head = w
+    return head
+
+
+def _means_clause(obj: tuple[str, ...], lang: Language) -> bool:
+    """'... by launching two programmes': the objective names the work that should bring it about (a change or
+    a result as the means, 'by converting more leads', is still an outcome)."""
+    for i, w in enumerate(obj[:-1]):
+        if w != "by":
+            continue
+        g = obj[i + 2] if obj[i + 1].endswith("ly") and i + 2 < len(obj) else obj[i + 1]
+        if g.endswith("ing") and _verb_class(lemma(g), lang) == "action":
+            return True
+    return False
 
 
 def _positioned_as(obj: tuple[str, ...]) -> bool:
@@ -662,10 +712,13 @@ def _positioned_as(obj: tuple[str, ...]) -> bool:
 def _describes_quality(obj: tuple[str, ...], lang: Language) -> bool:
     """The object says how something should be: a quality noun ('culture', 'experience'), a quality adjective
     ('productive', 'seamless') or a participle used as one ('a devoted community', 'a unified vision')."""
+    seen_prep = False
     for i, w in enumerate(obj):
         f = flags(w)
         nxt = obj[i + 1] if i + 1 < len(obj) else None
-        if w in lang.quality_nouns and (nxt is None or nxt in _PREPS or nxt in _CONJ or nxt in lang.state_clause_words):
+        seen_prep = seen_prep or (w in _PREPS and w != "of")
+        if w in lang.quality_nouns and not seen_prep and (
+                nxt is None or nxt in _PREPS or nxt in _CONJ or nxt in lang.state_clause_words):
             return True  # the head of a phrase ("a great culture"), not a modifier ("a health scoring tool")
         if "A" in f and "N" not in f and w.endswith(lang.quality_adjective_endings):
             return True
