@@ -359,7 +359,7 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
         return False  # "12 tech talks this quarter": a time phrase follows a plural noun, not an object a verb
     if "Z" in f:
         if "N" not in f:
-            return nxt is not None
+            return nxt is not None and nxt != "to"  # "ticket templates to ...": a plural the table lacks as a noun
         if toks[0] in _DETERMINERS and j <= 4:
             return True  # "Every enterprise deal benefits from ...", "Our outreach starts conversations"
         if j == 1 and nxt in _PREPS and "V" not in flags(toks[0]):
@@ -679,11 +679,12 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
 def _head(obj: tuple[str, ...], lang: Language) -> str:
     """The last noun of the object's first phrase ("a comprehensive change tracking system" -> "system")."""
     head = ""
-    for w in obj:
+    for i, w in enumerate(obj):
         f = flags(w)
+        nxt = obj[i + 1] if i + 1 < len(obj) else ""
         if head and (w in _PREPS or w in _CONJ or w in lang.state_clause_words or w == "to"
-                     or (("G" in f or "D" in f) and "N" not in f and "A" not in f)):
-            break
+                     or (("G" in f or "D" in f) and "N" not in f and "A" not in f and nxt not in lang.artefact_nouns)):
+            break  # "a report characterizing ...": the head came before; "a change tracking system" is one noun
         if w not in _DETERMINERS and not _is_number(w):
             head = w
     return head
