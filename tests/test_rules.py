@@ -68,7 +68,7 @@ def test_rule_case(rule: str, case: dict[str, Any]) -> None:
         assert not everywhere, f"{rule} should not fire on {case['name']!r}: {everywhere[0].message}"
 
 
-_TEXT_KINDS = {"numbers_in_text", "objective_reading", "length", "kr_reading", "missing_baseline", "direction",
+_TEXT_KINDS = {"numbers_in_text", "objective_reading", "length", "kr_reading", "missing_baseline", "holds_level",
                "acronyms"}
 
 

@@ -307,21 +307,6 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     return [Hit(evidence=span, values={"metric": pk.metric or "this metric"})]
 
 
-def _derive_direction(p: dict[str, Any]) -> dict[str, Any]:
-    return {"_direction": p.get("direction"), "_require_target": bool(p.get("require_target"))}
-
-
-@check("direction", derive=_derive_direction)
-def direction(t: Target, p: dict[str, Any]) -> list[Hit]:
-    """The parsed direction is the listed one (e.g. maintain) while a target is set."""
-    a = t.analysis
-    assert a is not None
-    if a.parsed.direction != p["_direction"] or (p["_require_target"] and a.parsed.target is None):
-        return []
-    first = first_words(t.text, 2)
-    return [Hit(evidence=" ".join(first), values={"metric": a.parsed.metric or "this metric"})]
-
-
 def _derive_acronyms(p: dict[str, Any]) -> dict[str, Any]:
     return {"_allowed": _words_param(p, "allowed"), "_jargon_phrases": _alternation_param(p, "jargon_phrases")}
 
@@ -474,3 +459,19 @@ def objective_reading(t: Target, p: dict[str, Any]) -> list[Hit]:
     if kind not in p["_fires_on"]:
         return []
     return [Hit(evidence=evidence, values={"verb": evidence, "kind": kind})]
+
+
+@check("holds_level", derive=_derive_reading)
+def holds_level(t: Target, p: dict[str, Any]) -> list[Hit]:
+    """The key result only holds a level: a hold verb with a bar, read from the sentence or from the parser."""
+    from coach.rubric.language import holds_level as reading
+
+    a = t.analysis
+    assert a is not None
+    if a.parsed.direction == "maintain" and a.parsed.target is not None:
+        first = first_words(t.text, 2)
+        return [Hit(evidence=" ".join(first), values={"metric": a.parsed.metric or "this metric"})]
+    verb = reading(t.text, a.parsed.target is not None, p["_lang"])
+    if verb is None:
+        return []
+    return [Hit(evidence=verb, values={"metric": a.parsed.metric or "this level"})]

@@ -602,6 +602,27 @@ def _names_one_thing(obj: tuple[str, ...]) -> bool:
     return bool(obj) and obj[0] in ("the", "our") and not any(_is_number(w) or "C" in flags(w) for w in obj)
 
 
+@lru_cache(maxsize=8192)
+def holds_level(text: str, quantified: bool, lang: Language) -> str | None:
+    """The hold verb when the key result only keeps a bar it already meets ("Maintain above-average diversity",
+    "Continue to triage all bugs within a week", "... and keep the A+ rating"); None otherwise."""
+    toks = tokens(clean(text))
+    low = " ".join(toks)
+    bar = quantified or has_threshold_words(toks, lang) or bool(_BENCHMARK.search(low)) or bool(
+        re.search(r"\b[a-d][+]|\b(?:above|below|under|over|at least|at most)\b", clean(text).lower()))
+    if not bar:
+        return None
+    r = read(text, lang)
+    if r.frame in ("imperative", "past") and r.verb_class == "hold" and not (
+            r.object_words and "G" in flags(r.object_words[0])
+            and _verb_class(lemma(r.object_words[0]), lang) == "action" and r.verb_lemma != "continue"):
+        return r.verb
+    for i, w in enumerate(toks[1:], 1):  # "... to maintain X above ...", "... and keep X at ..."
+        if lemma(w) in lang.hold_verbs and lemma(w) != "continue" and toks[i - 1] in ("to", "and", "&", "while"):
+            return w
+    return None
+
+
 def _percent_in(toks: list[str]) -> bool:
     return any(w.endswith("%") for w in toks)
 
@@ -628,7 +649,7 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
     cleaned = clean(text)
     if r.frame in ("imperative", "past") and not r.object_words:
         return "topic", cleaned  # one word ("Team", "Hiring"): a label, not a goal
-    if r.frame == "imperative" and r.verb_class == "action" and len(r.object_words) == 1 and (
+    if r.frame == "imperative" and r.verb_class == "action" and len(r.object_words) == 1 and len(tokens(cleaned)) == 2 and (
             r.object_words[0] in lang.measure_nouns or r.object_words[0] in lang.quality_nouns
             or r.object_words[0].endswith(lang.state_noun_endings)):
         return "topic", cleaned  # "Code health", "Product excellence": a noun and its quality, not an instruction
