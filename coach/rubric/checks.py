@@ -272,9 +272,6 @@ def _derive_missing_baseline(p: dict[str, Any]) -> dict[str, Any]:
             "_time_units": _words_param(p, "duration_units")}
 
 
-_AFTER_NUMBER = re.compile(r"\s*(?:\+|%|percent)?\s*([A-Za-z][A-Za-z\-]*)?")
-
-
 @check("missing_baseline", derive=_derive_missing_baseline)
 def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     """A target level for a metric that already has a value, with no starting point."""
@@ -286,13 +283,16 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     if pk.target == 0:
         return []  # none at all: an absolute bar, whatever the start ("Bring errors down to 0")
     text = t.text
-    after = ""
+    after: list[str] = []
+    before = ""
     if a.target_span:
-        m = _AFTER_NUMBER.match(text, a.target_span[1])
-        after = (m.group(1) or "").lower() if m else ""
-    if after in p["_relative_after"]:
+        after = _letter_words(text[a.target_span[1]: a.target_span[1] + 30].lower())[:3]
+        before = text[max(0, a.target_span[0] - 14): a.target_span[0]].lower()
+    rel = p["_relative_after"]
+    if (after[:1] and after[0] in rel) or (len(after) > 1 and after[1] in rel and after[0] not in ("or", "and")):
         return []  # "20% more leads", "a 50% time saving": a change relative to today, not a level
-    duration = (pk.unit in p["_time_units"] or after in p["_time_units"]) and pk.comparator in ("<", "<=")
+    under_bar = pk.comparator in ("<", "<=") or any(w in before for w in ("within", "under", "below", "less than"))
+    duration = (pk.unit in p["_time_units"] or (after[:1] and after[0] in p["_time_units"])) and under_bar
     if pk.unit != "%" and not duration:
         # A share always has a level, and so does a duration under a bar; other metrics say so by their words
         # (the words of the metric, less modifiers such as "full time") or by "to <level>".
