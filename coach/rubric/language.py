@@ -87,10 +87,17 @@ def _split_table() -> tuple[dict[str, str], dict[str, str]]:
     return flag_of, lemma_of
 
 
+_FLAGS: dict[str, str] = {}  # filled on first use: flags() runs for every word of every text
+
+
 def flags(word: str) -> str:
     """The word's parts of speech as flag letters ("" for a noun or name the table does not list)."""
-    f = _split_table()[0].get(word)
-    return f if f is not None else _entry(word).partition("\t")[0]
+    if not _FLAGS:
+        _FLAGS.update(_split_table()[0])
+    f = _FLAGS.get(word)
+    if f is None:
+        f = _FLAGS[word] = _entry(word).partition("\t")[0] if len(_FLAGS) < 200_000 else ""
+    return f
 
 
 def lemma(word: str) -> str:
@@ -189,6 +196,13 @@ def clean(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _TOKEN.findall(text)]
+
+
+@lru_cache(maxsize=8192)
+def _clean_tokens(text: str) -> tuple[str, tuple[str, ...]]:
+    """clean(text) and its tokens, worked out once per text for every reading of it."""
+    c = clean(text)
+    return c, tuple(tokens(c))
 
 
 def _is_number(tok: str) -> bool:
@@ -524,8 +538,8 @@ def has_threshold_words(toks: list[str] | tuple[str, ...], lang: Language) -> bo
 def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     """('result' | 'task' | 'vague', evidence) for one key result; `quantified` = the parser found a target."""
     r = read(text, lang)
-    cleaned = clean(text)
-    toks = tokens(cleaned)
+    cleaned, ttoks = _clean_tokens(text)
+    toks = list(ttoks)
     low = cleaned.lower()
     negative_bar = any(w in _NEGATIVE_BAR for w in toks)
     bar = quantified or has_threshold_words(toks, lang) or any(w in _NUMBER_WORDS for w in toks) or bool(_BENCHMARK.search(low)) or bool(_AS_AS.search(low))
@@ -606,10 +620,12 @@ def _names_one_thing(obj: tuple[str, ...]) -> bool:
 def holds_level(text: str, quantified: bool, lang: Language) -> str | None:
     """The hold verb when the key result only keeps a bar it already meets ("Maintain above-average diversity",
     "Continue to triage all bugs within a week", "... and keep the A+ rating"); None otherwise."""
-    toks = tokens(clean(text))
+    cleaned, toks = _clean_tokens(text)
+    if not any(w in lang.hold_verbs or lemma(w) in lang.hold_verbs for w in toks):
+        return None  # most key results hold nothing: no hold verb, nothing more to read
     low = " ".join(toks)
     bar = quantified or has_threshold_words(toks, lang) or bool(_BENCHMARK.search(low)) or bool(
-        re.search(r"\b[a-d][+]|\b(?:above|below|under|over|at least|at most)\b", clean(text).lower()))
+        re.search(r"\b[a-d][+]|\b(?:above|below|under|over|at least|at most)\b", cleaned.lower()))
     if not bar:
         return None
     r = read(text, lang)
