@@ -53,6 +53,27 @@ TASKS = [
     # milestones and causatives
     "Close the seed round",
     "Get the data retention policy signed off by legal",
+    # other sectors: hospitals, schools, charities, public bodies
+    "Draft the new visitor policy for the ward",
+    "Pilot the triage app in two clinics",
+    "Onboard three new suppliers for packaging",
+    "Set up weekly office hours for the data team",
+    "Legal review of all vendor contracts completed",
+    "New hire handbook translated into Spanish",
+    "Teacher training on the reading programme delivered to every school",
+    "Quarterly newsletter sent to all donors",
+    "Refactor the billing service into smaller modules",
+    "Procurement portal migrated to the new cloud account",
+    "Organise a volunteer day each month",
+    "Finalise the 2027 budget with the board",
+    "Run user interviews with 12 small-business owners",
+    "Document the incident response process",
+    "Replace the legacy ticketing tool",
+    "A style guide for all public letters",
+    "Roadmap for the mobile app shared with the whole company",
+    "Archive closed cases older than five years",
+    "Recruit 4 mentors for the apprenticeship scheme",
+    "Complete the ISO 27001 audit",
 ]
 
 VAGUE = [
@@ -65,6 +86,15 @@ VAGUE = [
     "Create awareness of the new loyalty scheme",
     "Higher engagement in the community forum",
     "For small clinics",
+    # other sectors: hospitals, schools, charities, public bodies
+    "Improve communication between shifts",
+    "Parents feel more involved in their child"s learning",
+    "Faster approvals for purchase orders",
+    "Better data quality in the CRM",
+    "Reduce friction in the returns process",
+    "Stronger collaboration with the finance team",
+    "Patients wait less in the emergency room",
+    "Increase awareness of our services among local businesses",
 ]
 
 RESULTS = [
@@ -79,6 +109,19 @@ RESULTS = [
     "70% of new clinics complete setup in their first week",
     "Match the industry benchmark for first-contact resolution",
     "Keep weekly churn below 0.5%",
+    # other sectors: hospitals, schools, charities, public bodies
+    "Cut average ward discharge time from 6 to 4 hours",
+    "Raise the share of invoices paid on time to 95%",
+    "Reduce contract review time by 40%",
+    "200 students enrolled in the evening programme",
+    "Volunteer retention above 80% for the year",
+    "No data breaches reported",
+    "Every case answered within 48 hours",
+    "Grow monthly donors from 1,200 to 1,800",
+    "Win 3 public tenders worth at least $500k each",
+    "Bring patient satisfaction to 4.6 out of 5",
+    "Half of new leads come from referrals",
+    "Zero missed payroll runs",
 ]
 
 

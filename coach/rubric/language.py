@@ -415,7 +415,7 @@ def _read(text: str, lang: Language) -> Reading:
     # word is a metric it qualifies ("Record growth").
     if first in lang.state_verbs and len(toks) > 1 and first not in ("love", "value", "trust"):
         return _imperative(first, toks, 1, comparative, lang, "imperative")
-    if "V" in f0 and "C" not in f0 and first not in _DETERMINERS:
+    if "V" in f0 and "C" not in f0 and first not in _DETERMINERS and first not in _NEGATIVE_BAR:
         ambiguous = "N" in f0 or "A" in f0
         subject = ambiguous and any(
             (_finite_at(toks, j, lang.people_nouns) and (j >= 2 or "N" not in flags(toks[j]) or "Z" in flags(toks[j])))
@@ -510,8 +510,10 @@ def _imperative(word: str, toks: list[str], i: int, comparative: bool, lang: Lan
     cls = _verb_class(lem, lang)
     if cls == "action" and lem in ("make", "get") and _comparative(obj[:4], lang):
         cls = "change"  # "Make onboarding smoother": a change wished for, not a thing made
-    if cls == "action" and ("down" in obj[1:] or "up" in obj[1:]) and lem in ("bring", "drive", "push", "take", "go", "move"):
-        cls = "change"  # "Bring production errors down to 0"
+    if cls == "action" and lem in ("bring", "drive", "push", "take", "go", "move", "get") and (
+            "down" in obj[1:] or "up" in obj[1:] or any(w == "to" and i + 1 < len(obj) and _is_number(obj[i + 1])
+                                                          for i, w in enumerate(obj))):
+        cls = "change"  # "Bring production errors down to 0", "Bring satisfaction to 4.6"
 
     return Reading(frame, word, lem, cls, comparative, *_object_traits(obj, lang), tuple(obj))
 
@@ -592,8 +594,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         # deliverable; a measured share of people or things in a state, or a zero bar, is a result.
         if negative_bar:
             return "result", ev
-        if quantified and (_percent_in(toks) or _names_measure_or_people(toks, lang)):
-            return "result", ev
+        if quantified and (_percent_in(toks) or _names_measure_or_people(toks, lang) or "within" in toks):
+            return "result", ev  # "Every case answered within 48 hours": a service level
         return "task", ev
     if r.frame == "declarative":
         if quantified or negative_bar or (bar and not r.comparative):
@@ -602,6 +604,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             return "task", ev  # "Each member of the team performs a data project": work done, nothing measured
         return "vague", ev
     # A noun phrase: a measured quantity, a metric with no target, or a thing to deliver.
+    if not quantified and _head(r.object_words, lang) in lang.artefact_nouns:
+        return "task", ev  # "A style guide for all public letters": a thing to make, whatever it covers
     if quantified or bar:
         return "result", ev
     if r.object_words and r.object_words[0] in _PREPS:
