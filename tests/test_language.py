@@ -88,7 +88,7 @@ VAGUE = [
     "For small clinics",
     # other sectors: hospitals, schools, charities, public bodies
     "Improve communication between shifts",
-    "Parents feel more involved in their child"s learning",
+    "Parents feel more involved in their child's learning",
     "Faster approvals for purchase orders",
     "Better data quality in the CRM",
     "Reduce friction in the returns process",
