@@ -166,7 +166,7 @@ _MARKS = re.compile(r"[`*_~\"“”]|\[[ xX]?\]")
 _LABEL = re.compile(r"^\s*(?:\[[^\]]{1,12}\]\s*|[-•>+]\s*|\(?[0-9]{1,2}[.)]\s+|[A-Za-z]{1,3}\s?[0-9]{1,2}(?:\.[0-9])?\s*[:.)-]\s*|"
                     r"[A-Za-z][A-Za-z ]{0,20}:\s+)+")
 _PAREN = re.compile(r"\([^()]*\)")
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*|[$€£]?\d[\d,.]*(?:%|[kKmMbB]n?\b)?|[&/+]")
+_TOKEN = re.compile(r"[A-Za-z]{1,3}\d+[A-Za-z\d]*\b|[A-Za-z][A-Za-z'’\-]*|[$€£]?\d[\d,.]*(?:%|[kKmMbB]n?\b)?|[&/+]")
 _DETERMINERS = frozenset("a an the this that these those our my your their its his her each every all some any no "
                          "one two three four five six seven eight nine ten new".split())
 _PRONOUNS = frozenset("we i you they he she it us them everyone everybody everything something anything nothing "
