@@ -10,8 +10,9 @@ from typing import Any
 from coach.models import ParsedKR, build
 from coach import lexicon as lx
 
-_UNIT_WORD_ALTS = ("ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?"
-                   "|points?|pts|pp|bps|usd|dollars|eur|euros|gbp|pounds")
+_UNIT_WORD_ALTS = ("percent|per cent|ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?"
+                   "|months?|years?|points?|pts|pp|bps|usd|dollars|eur|euros|gbp|pounds|chf|jpy|cad|aud|inr|sek|nok"
+                   "|dkk|nzd|sgd")
 
 
 def _ascii_nocase(alternation: str) -> str:
@@ -28,13 +29,16 @@ _NUM = re.compile(
     r"(?P<ord>(?:st|nd|rd|th)\b)?"
     r"(?P<mult>\s?(?:k|K|m|M|bn|BN|b|B|mm|MM)\b|\s(?:thousand|million|billion)\b)?"
     r"(?P<pct>\s?%)?(?P<x>x\b)?(?P<plus>\+)?(?P<hy>-[A-Za-z])?"
-    r"(?:\s?(?P<uw>" + _ascii_nocase(_UNIT_WORD_ALTS) + r")\b)?"
+    r"(?:\s?(?:[bB]usiness\s|[wW]orking\s|[cC]alendar\s)?(?P<uw>" + _ascii_nocase(_UNIT_WORD_ALTS) + r")\b)?"
     r"(?P<orc>\s+or\s+(?:more|higher|above|better|greater|less|lower|fewer|below|under)\b)?"
     r"(?P<qs>\s?(?:quarters?|sessions?)\b)?"
 )
 _MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
 _CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP"}
 _CURRENCY_WORDS = {"usd": "USD", "dollars": "USD", "eur": "EUR", "euros": "EUR", "gbp": "GBP", "pounds": "GBP"}
+# ISO 4217 codes written before or after an amount ("CHF 20,000", "5k SEK").
+_CURRENCY_CODES = frozenset("usd eur gbp chf jpy cad aud inr sek nok dkk nzd sgd".split())
+_CURRENCY_WORDS.update({c: c.upper() for c in _CURRENCY_CODES})
 _TIME_UNITS = {
     "ms": ("ms", 0.001), "millisecond": ("ms", 0.001), "milliseconds": ("ms", 0.001),
     "s": ("seconds", 1), "sec": ("seconds", 1), "secs": ("seconds", 1), "second": ("seconds", 1),
@@ -44,7 +48,8 @@ _TIME_UNITS = {
     "week": ("weeks", 604800), "weeks": ("weeks", 604800), "month": ("months", 2629800),
     "months": ("months", 2629800), "year": ("years", 31557600), "years": ("years", 31557600),
 }
-_OTHER_UNITS = {"points": "points", "point": "points", "pts": "points", "pp": "points", "bps": "bps"}
+_OTHER_UNITS = {"points": "points", "point": "points", "pts": "points", "pp": "points", "bps": "bps",
+                "percent": "%", "per cent": "%"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 _DIGIT = re.compile(r"\d")
 
@@ -61,9 +66,20 @@ class Num:
     comparator: str | None = None
     plus: bool = False
     weak: bool = False  # a time window or frequency ("every 3 weeks"), used only if nothing else
+    qual: bool = False  # qualifies something else: a date, a denominator ("4 out of 5"), a point on a scale
+    rng: bool = False  # the first end of a range ("2-3 events", "4-6 weeks")
+    cue: bool = False  # named as the starting value ("currently 40", "(current: $5k)", "from 12")
 
 
-_LABEL_WORDS = frozenset("version release v phase step tier level series fortune p sev priority".split())
+_LABEL_WORDS = frozenset("version versions release releases v phase phases step steps tier tiers level series fortune p "
+                         "sev priority # no. nr. number".split())
+_MONTHS = frozenset("jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july "
+                    "august september october november december".split())
+_QUAL_WORD = frozenset("rated day week month cohort batch grade".split())
+_QUAL_PAIR = frozenset({"out of", "scale of", "one of"})
+_BASELINE_CUES = ("current", "currently", "today", "baseline", "now", "was")
+_RANGE_AFTER = re.compile(r"\s?[-–]\s?\d")
+_MONTH_AFTER = re.compile(r"\s(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
 _WEAK_WORDS = frozenset("every each per within in over after during for".split())
 _WINDOW_FILLERS = frozenset("the first next last".split())
 _CMP_WORDS = {
@@ -125,6 +141,9 @@ def find_numbers(text: str) -> list[Num]:
             continue
         if not (cur or pct or mult) and len(raw) == 4 and raw[:2] in ("19", "20"):
             continue  # a year
+        if prev == "." and s > 1 and text[s - 2].isdigit() or text[m.end(2):m.end(2) + 2][:1] == "." and \
+                text[m.end(2) + 1:m.end(2) + 2].isdigit():
+            continue  # a version such as 2.4.1
         value = float(raw.replace(",", "")) if "," in raw else float(raw)
         if mult:
             value *= _MULT[mult.strip().lower()]
@@ -143,7 +162,20 @@ def find_numbers(text: str) -> list[Num]:
         elif uw:
             unit, scale = _UNIT_WORDS[uw.lower()]
             end = m.end(9)
+        elif bw and bw[-1].strip("(:~") in _CURRENCY_CODES:
+            unit = bw[-1].strip("(:~").upper()  # "CHF 20,000"
         num = Num(value=value, start=s, end=end, unit=unit, scale=scale, plus=bool(plus))
+        if bw:
+            last = bw[-1].strip("(:~")
+            if last in _MONTHS or (len(raw) <= 2 and not (cur or pct or mult or uw)
+                                   and _MONTH_AFTER.match(low, m.end(2))):
+                num.qual = True  # a day of a month
+            elif last in _QUAL_WORD or " ".join(bw[-2:]) in _QUAL_PAIR:
+                num.qual = True
+            elif last in _BASELINE_CUES or (len(bw) > 1 and last in ("is", "at") and bw[-2].strip("(:") in _BASELINE_CUES):
+                num.cue = True
+        if not (pct or mult or uw) and _RANGE_AFTER.match(text, m.end(2)) and not _FROM_BEFORE.search(before):
+            num.rng = True
         if plus:
             num.comparator = ">="
         elif bw and (bw[-1] in _CMP_LAST or bw[-1][-1] in "<>≥≤=±~"):  # else no comparator phrase ends there
@@ -168,7 +200,7 @@ _WEAK_UNITS = frozenset({"days", "weeks", "months", "years", "hours", "minutes",
 
 _FROM_BEFORE = re.compile(r"\bfrom\s+(?:about\s+|around\s+|roughly\s+|~|±)?$")
 _FROM_TO_MID = re.compile(
-    r"\s*(?:[a-z\-]+\s+){0,3}?(?:to|down to|up to|->|→|–|-)\s*(?:±|~)?\s*"
+    r"(?:\s*/\s*[a-z]+)?\s*(?:[a-z\-]+\s+){0,3}?(?:to|down to|up to|->|→|–|-)\s*(?:±|~)?\s*"
     r"(?:more than |less than |under |over |below |above |at least |at most |just |about )?"
 )
 _FROM_WORD_TO = re.compile(r"\bfrom\s+([a-z][a-z\-]*(?:\s[a-z\-]+)?)\s+to\s+")
@@ -184,13 +216,61 @@ _LEAD_PREP_FIRST = frozenset("oOtTiIfFbB+")  # the first letters of what _LEAD_P
 _LEAD_DET = re.compile(r"^(?:the|our|my|a|an|all|of)\s+", re.I)
 
 _NUMBER_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100,
-    "a dozen": 12, "dozen": 12, "double": 2, "triple": 3,
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100,
+    "a dozen": 12, "dozen": 12, "once": 1, "twice": 2, "double": 2, "triple": 3,
 }
+_MULTIPLIER_WORDS = frozenset({"double", "triple"})  # a relative change, not a stated level: no parsed target
+_TIMES_WORDS = frozenset({"once", "twice"})  # a count of times: a target only after a comparator
 
 
 _NUMBER_WORD_RE = re.compile(r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b")
+# What may follow a number word that counts something: an optional adjective or two, then the thing counted.
+_WORD_UNIT_AFTER = re.compile(r"\s+(?:(?:business|working|calendar|full)\s+)?(" + _ascii_nocase(
+    "days?|weeks?|months?|years?|hours?|minutes?|seconds?|percent") + r")\b")
+# A frequency ("once a month", "twice per quarter", "one day a week"): how often, not how much.
+_FREQUENCY_AFTER = re.compile(r"\s+(?:\w+\s+)?(?:a|an|per|every|each)\s+(?:day|week|month|quarter|year|sprint)\b")
+_NOT_A_COUNT_BEFORE = frozenset("each every any no the this that which only another anyone someone no-one".split())
+_WINDOW_PREPS = frozenset("for in within during over after".split())
+
+
+def _word_numbers(low: str) -> list[Num]:
+    """Numbers written as words that state a quantity ("at least three", "one new hire", "zero outages").
+
+    A number word is a quantity when it counts something; "one of", "each one", "one-time", "once a month"
+    and "for one team" (a scope) are not targets.
+    """
+    out: list[Num] = []
+    for m in _NUMBER_WORD_RE.finditer(low):
+        w = m.group(0)
+        if w in _MULTIPLIER_WORDS:
+            continue
+        s, e = m.start(), m.end()
+        after = low[e:e + 4]
+        if after[:1] == "-" or after.startswith(" of"):
+            continue
+        before = low[max(0, s - 24):s]
+        bw = before.split()
+        if bw and bw[-1] in _NOT_A_COUNT_BEFORE:
+            continue
+        num = Num(value=float(_NUMBER_WORDS[w]), start=s, end=e)
+        if bw and (bw[-1] in _CMP_LAST or bw[-1][-1:] in "<>≥≤="):
+            num.comparator = _comparator_before(before)
+        u = _WORD_UNIT_AFTER.match(low, e)
+        if u:
+            key = u.group(1)
+            unit = _UNIT_WORDS.get(key) or _UNIT_WORDS.get(key + "s")
+            if unit:
+                num.unit, num.scale = unit
+                num.end = u.end()
+        if _FREQUENCY_AFTER.match(low, num.end) or (w in _TIMES_WORDS and num.comparator is None):
+            num.weak = True
+        elif bw and bw[-1] in _WINDOW_PREPS and num.unit is None:
+            num.qual = True  # "for one region", "within one release": a scope, not a target
+        elif bw and (bw[-1] in _QUAL_WORD or bw[-1] in _LABEL_WORDS or " ".join(bw[-2:]) in _QUAL_PAIR):
+            num.qual = True  # "day one", "phase two", "three out of five"
+        out.append(num)
+    return out
 
 
 def _words(text: str) -> list[str]:
@@ -255,53 +335,80 @@ class Analysis:
     to_level: bool
     target_span: tuple[int, int] | None
     nums: list[Num]
+    competing: bool = False  # several numbers compete as the target (or a range): the parse says null
     kind: str | None = None  # leading / lagging, filled in by the rubric engine
 
 
 def analyse(text: str) -> Analysis:
-    """Parse a key result and keep the intermediate facts the rubric checks use."""
+    """Parse a key result and keep the intermediate facts the rubric checks use.
+
+    Every number gets a role: a qualifier (dates, versions, ranks, denominators, scopes), a baseline ("from
+    X", "currently X"), or a target candidate. One target candidate (or a from-to pair) gives the target;
+    several in coordinated clauses ("10 builders, with 2 full time"), a range ("2-3 events") or a stated
+    bar beside a relative change ("by 40% (under 2 s)") compete, and the parse says null, as RUBRIC.md asks.
+    """
     norm = text.replace("\u2212", "-").replace("\u00a0", " ")
     low = lower_aligned(norm)
     # For ASCII text, the words of the lower-cased text are the lower-cased words (one pass instead of two).
     words = _WORD.findall(low) if norm.isascii() else _words(norm)
     nums = find_numbers(norm)
-    strong = [n for n in nums if not n.weak]
+    strong = [n for n in nums if not n.weak and not n.qual]
     verb, vi = _first_verb(words)
     baseline = target = None
-    baseline_stated = relative = to_level = False
-    base_n, targ_n, textual = _from_to(low, strong or nums)
+    baseline_stated = relative = to_level = competing = False
+    word_nums: list[Num] = []
+    multiplier = None
+    if _NUMBER_WORD_RE.search(low):
+        word_nums = _word_numbers(low)
+        m = _MULTIPLIER_RE.search(low)
+        multiplier = m.group(0) if m else None
+    base_n, targ_n, textual = _from_to(low, strong or [n for n in nums if not n.qual])
     if targ_n is not None:
         target = targ_n
         baseline_stated = True
         if base_n is not None:
             baseline = base_n
-    if target is None and not _single_deliverable(low, verb):
-        for n in strong:
-            pre = low[max(0, n.start - 30): n.start]
-            if _TO_BEFORE.search(pre):
-                target, to_level = n, True
-                break
-        if target is None:
-            for n in strong:
-                pre = low[max(0, n.start - 12): n.start]
-                if _BY_BEFORE.search(pre) or (n.unit == "x" and not baseline_stated):
-                    target, relative = n, True
+    if target is None:
+        cutoff = _deliverable_cutoff(low, verb)
+        cands = sorted((n for n in (*strong, *word_nums) if not n.weak and not n.qual and n.start >= cutoff),
+                       key=lambda n: n.start)
+        cues = [n for n in cands if n.cue]
+        if cues and len(cands) > len(cues):
+            baseline = cues[0]
+            baseline_stated = True
+            cands = [n for n in cands if not n.cue]
+        cands, competing = _compete(low, cands)
+        if not competing:
+            for n in cands:
+                pre = low[max(0, n.start - 30): n.start]
+                if _TO_BEFORE.search(pre):
+                    target, to_level = n, True
                     break
-        if target is None and strong:
-            target = strong[0]
-        if target is None and nums:
-            target = nums[0]
-        if target is None:
-            m = _NUMBER_WORD_RE.search(low)
-            if m and m.group(0) not in ("double", "triple"):
-                target = Num(value=float(_NUMBER_WORDS[m.group(0)]), start=m.start(), end=m.end())
-            elif m:
-                target = Num(value=float(_NUMBER_WORDS[m.group(0)]), start=0, end=0, unit="x")
-                relative = True
+            if target is None:
+                for n in cands:
+                    pre = low[max(0, n.start - 12): n.start]
+                    if _BY_BEFORE.search(pre) or (n.unit == "x" and not baseline_stated):
+                        target, relative = n, True
+                        break
+            if target is None and cands:
+                target = cands[0]
+            if target is None and cutoff == 0:
+                weak = [n for n in (*nums, *word_nums) if n.weak and not n.qual]
+                target = min(weak, key=lambda n: n.start) if weak else None
+            if target is not None and target.rng:
+                target, competing = None, True  # "2-3 events": a range is not one target
+            if target is not None and baseline is not None and not _same_kind(baseline, target):
+                target = baseline = None  # "by 50% from 2 minutes": the bar cannot be put in one unit
+                competing = True
+        if target is None and multiplier:
+            relative = True  # "double X": a relative change stated in words (no parsed target)
     fields: dict[str, object] = {"metric": None, "baseline": None, "target": None, "unit": None,
                                  "direction": None, "comparator": None}
     if target is not None:
-        fields.update(target=_clean(target.value), unit=target.unit, comparator=target.comparator)
+        comparator = target.comparator
+        if comparator in (">", ">=") and _NEGATED_SUBJECT.match(low):
+            comparator = "<=" if comparator == ">" else "<"  # "No ticket waits more than 2 days"
+        fields.update(target=_clean(target.value), unit=target.unit, comparator=comparator)
         if baseline is not None:
             b, unit = _convert(baseline, target)
             fields.update(baseline=_clean(b), unit=unit)
@@ -309,11 +416,45 @@ def analyse(text: str) -> Analysis:
     fields["direction"] = _direction(low, words, verb, fields)
     parsed = build(ParsedKR, **fields)
     return Analysis(
-        parsed=parsed, verb=verb, verb_index=vi, words=words, has_number=bool(nums) or target is not None,
+        parsed=parsed, verb=verb, verb_index=vi, words=words,
+        has_number=bool(nums) or target is not None or multiplier is not None or bool(word_nums),
         baseline_stated=baseline_stated or textual, relative=relative, to_level=to_level,
         target_span=(target.start, target.end) if target is not None and target.end > target.start else None,
-        nums=nums,
+        nums=nums, competing=competing,
     )
+
+
+_MULTIPLIER_RE = re.compile(r"\b(?:double|triple)\b")
+_NEGATED_SUBJECT = re.compile(r"^\W*(?:no|none of)\s")
+_COORDINATION = re.compile(r"\band\b|&|,|;|\bwith\b|\bplus\b|:")
+_PAREN_CMP = frozenset({"<", "<=", ">", ">="})
+
+
+def _paren_depth(low: str, pos: int) -> int:
+    return low.count("(", 0, pos) - low.count(")", 0, pos)
+
+
+def _compete(low: str, cands: list[Num]) -> tuple[list[Num], bool]:
+    """Drop numbers that only break a count down, and say whether the ones left compete as targets."""
+    if len(cands) < 2:
+        return cands, False
+    if "(" in low:
+        inside = [n for n in cands if _paren_depth(low, n.start) > 0]
+        outside = [n for n in cands if _paren_depth(low, n.start) <= 0]
+        if inside and outside:
+            tail = low[low.rfind(")") + 1:].strip(" .;,")
+            if not tail and any(n.comparator in _PAREN_CMP for n in inside if n.start > low.rfind("(")):
+                return outside, True  # "by 40% (under 2 s)": a second bar stated after the first
+            cands = outside  # "4 meetings (1 board and 3 social)": a breakdown of the count
+    for a, b in zip(cands, cands[1:]):
+        if _COORDINATION.search(low, a.end, b.start):
+            return cands, True
+    return cands, False
+
+
+def _same_kind(a: Num, b: Num) -> bool:
+    """A baseline and a target in units that can be compared (both time units count as one kind)."""
+    return a.unit == b.unit or a.unit is None or b.unit is None or (a.scale != 1.0 and b.scale != 1.0)
 
 
 @lru_cache(maxsize=256)
@@ -321,14 +462,21 @@ def _deliverable_object(verb: str) -> re.Pattern[str]:
     return re.compile(rf"\b{verb}\s+(?:out\s+|up\s+)?(a|an|the)\s+((?:\S+\s+){{0,2}})")
 
 
-def _single_deliverable(low: str, verb: str | None) -> bool:
-    """'Create an enterprise pricing model for 500+ seats': one thing to build; its numbers are attributes."""
+def _deliverable_cutoff(low: str, verb: str | None) -> int:
+    """Where numbers may start to count as targets: 0 for most key results.
+
+    'Create an enterprise pricing model for 500+ seats' is one thing to build; its numbers are attributes
+    (no target). A second clause can still state a result ('Write a guide and reach 100 readers').
+    """
     if verb not in lx.DELIVERABLE_VERBS:
-        return False
+        return 0
     m = _deliverable_object(verb).search(low)
     if not m:
-        return False
-    return m.group(1) in ("a", "an") or not any(ch.isdigit() for ch in m.group(2))
+        return 0
+    if not (m.group(1) in ("a", "an") or not any(ch.isdigit() for ch in m.group(2))):
+        return 0
+    nxt = low.find(" and ", m.end())
+    return nxt + 5 if nxt >= 0 else len(low) + 1
 
 
 def _clean(v: float) -> float | int:

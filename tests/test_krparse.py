@@ -33,7 +33,7 @@ CASES = [
     ("Design a pricing page for 300+ seat buyers", {"target": None}),
     ("Improve collaboration with marketing", {"target": None, "baseline": None, "unit": None, "comparator": None}),
     ("Sign three new distributors", {"target": 3, "direction": "increase"}),
-    ("Double weekly active teams", {"target": 2, "unit": "x", "direction": "increase"}),
+    ("Double weekly active teams", {"target": None, "unit": None, "direction": "increase"}),  # LABELLING: words, no level
     ("Churn drops below 3% by end of Q2", {"target": 3, "unit": "%", "comparator": "<", "direction": "decrease"}),
 ]
 
