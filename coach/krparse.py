@@ -72,12 +72,15 @@ class Num:
 
 
 _LABEL_WORDS = frozenset("version versions release releases v phase phases step steps tier tiers level series fortune p "
-                         "sev priority # no. nr. number".split())
+                         "sev priority # no. nr. number issue issues ticket pr rfc sprint chapter section milestone "
+                         "round wave stage".split())
+_CLOCK_AFTER = re.compile(r"\s?(?:[ap]\.?m\.?)(?![a-z])")
 _MONTHS = frozenset("jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july "
                     "august september october november december".split())
 _QUAL_WORD = frozenset("rated day week month cohort batch grade".split())
 _QUAL_PAIR = frozenset({"out of", "scale of", "one of"})
-_BASELINE_CUES = ("current", "currently", "today", "baseline", "now", "was")
+_BASELINE_CUES = frozenset(("current", "currently", "today", "baseline", "now", "was"))
+_CUE_FILLERS = frozenset("is at of about around roughly approximately approx. avg. average current".split())
 _RANGE_AFTER = re.compile(r"\s?[-–]\s?\d")
 _MONTH_AFTER = re.compile(r"\s(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
 _WEAK_WORDS = frozenset("every each per within in over after during for".split())
@@ -87,7 +90,8 @@ _CMP_WORDS = {
     "in excess of": ">", ">": ">", "at least": ">=", "no less than": ">=", "no fewer than": ">=",
     "a minimum of": ">=", "minimum of": ">=", "≥": ">=", ">=": ">=", "less than": "<", "fewer than": "<",
     "lower than": "<", "under": "<", "below": "<", "<": "<", "at most": "<=", "no more than": "<=",
-    "a maximum of": "<=", "maximum of": "<=", "≤": "<=", "<=": "<=",
+    "a maximum of": "<=", "maximum of": "<=", "≤": "<=", "<=": "<=", "minimum": ">=", "min.": ">=",
+    "maximum": "<=", "max.": "<=", "at or above": ">=", "at or below": "<=", "within": "<=",
 }
 _OR_CMP = {"more": ">=", "higher": ">=", "above": ">=", "better": ">=", "greater": ">=",
            "less": "<=", "lower": "<=", "fewer": "<=", "below": "<=", "under": "<="}
@@ -136,6 +140,8 @@ def find_numbers(text: str) -> list[Num]:
         if not low:
             low = lower_aligned(text)
         before = low[max(0, s - 24):s]
+        if "(" in before or "[" in before or "~" in before:
+            before = before.replace("(", " ").replace("[", " ").replace("~", " ")
         bw = before.split()
         if bw and bw[-1] in _LABEL_WORDS:
             continue
@@ -162,18 +168,23 @@ def find_numbers(text: str) -> list[Num]:
         elif uw:
             unit, scale = _UNIT_WORDS[uw.lower()]
             end = m.end(9)
-        elif bw and bw[-1].strip("(:~") in _CURRENCY_CODES:
-            unit = bw[-1].strip("(:~").upper()  # "CHF 20,000"
+        elif bw and bw[-1].strip(":") in _CURRENCY_CODES:
+            unit = bw[-1].strip(":").upper()  # "CHF 20,000": the comparator, if any, comes before the code
+            bw.pop()
+            before = before[:before.rstrip().rfind(" ") + 1]
         num = Num(value=value, start=s, end=end, unit=unit, scale=scale, plus=bool(plus))
         if bw:
-            last = bw[-1].strip("(:~")
+            last = bw[-1].strip(":")
             if last in _MONTHS or (len(raw) <= 2 and not (cur or pct or mult or uw)
                                    and _MONTH_AFTER.match(low, m.end(2))):
                 num.qual = True  # a day of a month
             elif last in _QUAL_WORD or " ".join(bw[-2:]) in _QUAL_PAIR:
                 num.qual = True
-            elif last in _BASELINE_CUES or (len(bw) > 1 and last in ("is", "at") and bw[-2].strip("(:") in _BASELINE_CUES):
-                num.cue = True
+            elif (last in _BASELINE_CUES or (len(bw) > 1 and bw[-2].strip(":") in _BASELINE_CUES and last in _CUE_FILLERS)
+                  or (unit is not None and (last == "from" or (len(bw) > 1 and bw[-2] == "from" and last in _CUE_FILLERS)))):
+                num.cue = True  # an unpaired "from 12", "currently at 40%", "(current: $5k)"
+        if not (cur or pct or mult or uw) and _CLOCK_AFTER.match(low, m.end(2)):
+            num.qual = True  # a time of day ("by 9am")
         if not (pct or mult or uw) and _RANGE_AFTER.match(text, m.end(2)) and not _FROM_BEFORE.search(before):
             num.rng = True
         if plus:
@@ -205,6 +216,9 @@ _FROM_TO_MID = re.compile(
 )
 _FROM_WORD_TO = re.compile(r"\bfrom\s+([a-z][a-z\-]*(?:\s[a-z\-]+)?)\s+to\s+")
 _ARROW = re.compile(r"\s*(?:->|→)\s*")
+_BARE_TO_MID = re.compile(r"(?:\s*/\s*[a-z]+)?\s+to\s+(?:±|~)?")
+_TO_FROM_MID = re.compile(r"\s*,?\s*(?:up\s+|down\s+)?from\s+(?:(?:current|currently|today|about|around|roughly|avg\.|"
+                          r"average|the\s+current)\s+)?(?:±|~)?")
 _TO_BEFORE = re.compile(
     r"\bto\s+(?:(?:more than|less than|under|over|below|above|at least|at most|just)\s+)?(?:±|~)?$")
 _BY_BEFORE = re.compile(r"\bby\s+(?:(?:more than|at least|over)\s+)?$")
@@ -264,7 +278,7 @@ def _word_numbers(low: str) -> list[Num]:
                 num.unit, num.scale = unit
                 num.end = u.end()
         if _FREQUENCY_AFTER.match(low, num.end) or (w in _TIMES_WORDS and num.comparator is None):
-            num.weak = True
+            num.qual = True  # how often something happens, not how much
         elif bw and bw[-1] in _WINDOW_PREPS and num.unit is None:
             num.qual = True  # "for one region", "within one release": a scope, not a target
         elif bw and (bw[-1] in _QUAL_WORD or bw[-1] in _LABEL_WORDS or " ".join(bw[-2:]) in _QUAL_PAIR):
@@ -311,6 +325,12 @@ def _from_to(low: str, nums: list[Num]) -> tuple[Num | None, Num | None, bool]:
         b = nums[i + 1]
         if _ARROW.fullmatch(low, a.end, b.start):
             return a, b, False
+        if a.comparator is None and (a.unit == b.unit or a.unit is None) and _BARE_TO_MID.fullmatch(low, a.end, b.start):
+            pre = low[max(0, a.start - 12): a.start]
+            if not (_TO_BEFORE.search(pre) or _BY_BEFORE.search(pre)):
+                return a, b, False  # "lift the ratio 50% to 60%"
+        if has_from and _TO_FROM_MID.fullmatch(low, a.end, b.start) and _TO_BEFORE.search(low, max(0, a.start - 30), a.start):
+            return b, a, False  # "to 75% from 45%"
     return None, None, False
 
 
@@ -425,7 +445,7 @@ def analyse(text: str) -> Analysis:
 
 
 _MULTIPLIER_RE = re.compile(r"\b(?:double|triple)\b")
-_NEGATED_SUBJECT = re.compile(r"^\W*(?:no|none of)\s")
+_NEGATED_SUBJECT = re.compile(r"^\W*(?:no|none of)\s+(?!(?:more|less|fewer|greater|later)\s+than)")
 _COORDINATION = re.compile(r"\band\b|&|,|;|\bwith\b|\bplus\b|:")
 _PAREN_CMP = frozenset({"<", "<=", ">", ">="})
 
@@ -475,7 +495,7 @@ def _deliverable_cutoff(low: str, verb: str | None) -> int:
         return 0
     if not (m.group(1) in ("a", "an") or not any(ch.isdigit() for ch in m.group(2))):
         return 0
-    nxt = low.find(" and ", m.end())
+    nxt = low.find(" and ", m.start(2))
     return nxt + 5 if nxt >= 0 else len(low) + 1
 
 
@@ -483,22 +503,68 @@ def _clean(v: float) -> float | int:
     return int(v) if float(v).is_integer() else round(v, 6)
 
 
+def _lemma(w: str, known: frozenset[str] | set[str]) -> str | None:
+    """The base form of an inflected verb when it is in `known` ("reducing" -> "reduce", "falls" -> "fall")."""
+    if w in known:
+        return w
+    for suffix, repl in (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("es", ""), ("s", ""), ("d", "")):
+        if w.endswith(suffix) and len(w) > len(suffix) + 2:
+            stem = w[: -len(suffix)] + repl
+            if stem in known:
+                return stem
+            if not repl and len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in known:
+                return stem[:-1]  # "dropping" -> "drop"
+    return None
+
+
+# Verbs that state a change of their subject ("response time falls to 2 h"); read only before a change phrase.
+_RISE_VERBS = frozenset("rise grow climb increase jump go-up".split())
+_FALL_VERBS = frozenset("fall drop decline decrease shrink sink dip".split())
+_KEEP_LEVEL = re.compile(r"\b(?:above|below|under|over|at|within)\b")
+_CHANGE_PHRASE = re.compile(r"\s+(?:to|by|from|below|under|above|over|beneath|past)\b")
+
+
+def _stated_direction(low: str, words: list[str], verb: str | None) -> str | None:
+    """increase / decrease / maintain as a verb states it, in any form ("Reducing", "to maintain", "falls to")."""
+    inc, dec, keep = lx.INCREASE_VERBS, lx.DECREASE_VERBS, lx.MAINTAIN_VERBS
+    if verb is not None:
+        if verb in keep:
+            return "maintain"
+        if verb in dec:
+            return "decrease"
+        if verb in inc and verb not in lx.DELIVERABLE_VERBS:
+            return "increase"
+    for i, w in enumerate(words[:6]):
+        if i < 4 and verb is None:
+            base = _lemma(w, dec) or _lemma(w, inc)
+            if base is not None and i == 0 and w.endswith("ing"):
+                return "decrease" if base in dec else "increase"  # "Reducing overhead by 20%"
+        if i and words[i - 1] == "to" and _lemma(w, keep) and _KEEP_LEVEL.search(" ".join(words[i + 1:i + 6])):
+            return "maintain"  # "Enable the team to maintain reserves above ..."
+        rise, fall = _lemma(w, _RISE_VERBS), _lemma(w, _FALL_VERBS)
+        if (rise or fall) and i:
+            pos = low.find(w)
+            if pos >= 0 and _CHANGE_PHRASE.match(low, pos + len(w)):
+                return "increase" if rise else "decrease"
+    return None
+
+
 def _direction(low: str, words: list[str], verb: str | None, p: dict[str, Any]) -> str | None:
-    """increase / decrease / maintain, from the parsed fields (target, baseline, metric, comparator) and the verb."""
+    """increase / decrease / maintain: a verb that states it first, then the parsed fields (baseline and
+    target, metric, comparator)."""
     if verb in lx.MAINTAIN_VERBS or _STAY.search(low) or (
         verb == "hold" and _HOLD_AT.search(low)
     ):
         return "maintain"
+    stated = _stated_direction(low, words, verb)
+    if stated is not None:
+        return stated
     target, baseline = p["target"], p["baseline"]
     if target is None:
-        if verb in lx.DECREASE_VERBS:
-            return "decrease"
-        if verb in lx.INCREASE_VERBS and verb not in lx.DELIVERABLE_VERBS:
-            return "increase"
         return None
     if baseline is not None and baseline != target:
         return "increase" if target > baseline else "decrease"
-    if verb in lx.DECREASE_VERBS or any(w in lx.DECREASE_VERBS for w in words[:2]):
+    if any(w in lx.DECREASE_VERBS for w in words[:2]):
         return "decrease"
     if verb in lx.AMBIGUOUS_VERBS:
         return "decrease" if _polarity_decrease(p["metric"] or "") else "increase"
