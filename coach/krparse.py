@@ -29,7 +29,7 @@ _NUM = re.compile(
     r"(?P<ord>(?:st|nd|rd|th)\b)?"
     r"(?P<mult>\s?(?:k|K|m|M|bn|BN|b|B|mm|MM)\b|\s(?:thousand|million|billion)\b)?"
     r"(?P<pct>\s?%)?(?P<x>x\b)?(?P<plus>\+)?(?P<hy>-[A-Za-z])?"
-    r"(?:\s?(?:[bB]usiness\s|[wW]orking\s|[cC]alendar\s)?(?P<uw>" + _ascii_nocase(_UNIT_WORD_ALTS) + r")\b)?"
+    r"(?:\s?(?P<uw>" + _ascii_nocase(_UNIT_WORD_ALTS) + r")\b)?"
     r"(?P<orc>\s+or\s+(?:more|higher|above|better|greater|less|lower|fewer|below|under)\b)?"
     r"(?P<qs>\s?(?:quarters?|sessions?)\b)?"
 )
@@ -74,13 +74,16 @@ class Num:
 _LABEL_WORDS = frozenset("version versions release releases v phase phases step steps tier tiers level series fortune p "
                          "sev priority # no. nr. number issue issues ticket pr rfc sprint chapter section milestone "
                          "round wave stage".split())
+_DAY_KIND_AFTER = re.compile(r"\s(?:business|working|calendar)\s(days?|hours?|weeks?)\b")
 _CLOCK_AFTER = re.compile(r"\s?(?:[ap]\.?m\.?)(?![a-z])")
 _MONTHS = frozenset("jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july "
                     "august september october november december".split())
 _QUAL_WORD = frozenset("rated day week month cohort batch grade".split())
 _QUAL_PAIR = frozenset({"out of", "scale of", "one of"})
+_QUAL_OF = frozenset({"out", "scale", "one"})
 _BASELINE_CUES = frozenset(("current", "currently", "today", "baseline", "now", "was"))
 _CUE_FILLERS = frozenset("is at of about around roughly approximately approx. avg. average current".split())
+_CUE_WORDS = _BASELINE_CUES | _CUE_FILLERS | {"from"}
 _RANGE_AFTER = re.compile(r"\s?[-–]\s?\d")
 _MONTH_AFTER = re.compile(r"\s(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
 _WEAK_WORDS = frozenset("every each per within in over after during for".split())
@@ -147,8 +150,9 @@ def find_numbers(text: str) -> list[Num]:
             continue
         if not (cur or pct or mult) and len(raw) == 4 and raw[:2] in ("19", "20"):
             continue  # a year
-        if prev == "." and s > 1 and text[s - 2].isdigit() or text[m.end(2):m.end(2) + 2][:1] == "." and \
-                text[m.end(2) + 1:m.end(2) + 2].isdigit():
+        e2 = m.end(2)
+        c, c2 = text[e2:e2 + 1], text[e2 + 1:e2 + 2]
+        if (prev == "." and s > 1 and text[s - 2].isdigit()) or (c == "." and c2.isdigit()):
             continue  # a version such as 2.4.1
         value = float(raw.replace(",", "")) if "," in raw else float(raw)
         if mult:
@@ -168,6 +172,9 @@ def find_numbers(text: str) -> list[Num]:
         elif uw:
             unit, scale = _UNIT_WORDS[uw.lower()]
             end = m.end(9)
+        elif c == " " and c2 in "bwcBWC" and (bday := _DAY_KIND_AFTER.match(low, e2)):
+            unit, scale = _UNIT_WORDS[bday.group(1)]  # "2 business days"
+            end = bday.end()
         elif bw and bw[-1].strip(":") in _CURRENCY_CODES:
             unit = bw[-1].strip(":").upper()  # "CHF 20,000": the comparator, if any, comes before the code
             bw.pop()
@@ -175,18 +182,21 @@ def find_numbers(text: str) -> list[Num]:
         num = Num(value=value, start=s, end=end, unit=unit, scale=scale, plus=bool(plus))
         if bw:
             last = bw[-1].strip(":")
-            if last in _MONTHS or (len(raw) <= 2 and not (cur or pct or mult or uw)
-                                   and _MONTH_AFTER.match(low, m.end(2))):
+            if last in _MONTHS or (c == " " and c2.isalpha() and len(raw) <= 2 and not (cur or pct or mult or uw)
+                                   and _MONTH_AFTER.match(low, e2)):
                 num.qual = True  # a day of a month
-            elif last in _QUAL_WORD or " ".join(bw[-2:]) in _QUAL_PAIR:
-                num.qual = True
-            elif (last in _BASELINE_CUES or (len(bw) > 1 and bw[-2].strip(":") in _BASELINE_CUES and last in _CUE_FILLERS)
-                  or (unit is not None and (last == "from" or (len(bw) > 1 and bw[-2] == "from" and last in _CUE_FILLERS)))):
-                num.cue = True  # an unpaired "from 12", "currently at 40%", "(current: $5k)"
-        if not (cur or pct or mult or uw) and _CLOCK_AFTER.match(low, m.end(2)):
+            elif last in _QUAL_WORD or (last == "of" and len(bw) > 1 and bw[-2] in _QUAL_OF):
+                num.qual = True  # "4 out of 5", "on a scale of 1-5", "day 30"
+            elif last in _CUE_WORDS and (
+                    last in _BASELINE_CUES or (len(bw) > 1 and bw[-2].strip(":") in _BASELINE_CUES)
+                    or (unit is not None and (last == "from" or (len(bw) > 1 and bw[-2] == "from")))):
+                num.cue = True  # an unpaired "from 12 hours", "currently at 40%", "(current: $5k)"
+        if (c in "apAP" or (c == " " and c2 in "apAP")) and c and not (cur or pct or mult or uw) \
+                and _CLOCK_AFTER.match(low, e2):
             num.qual = True  # a time of day ("by 9am")
-        if not (pct or mult or uw) and _RANGE_AFTER.match(text, m.end(2)) and not _FROM_BEFORE.search(before):
-            num.rng = True
+        if (c in "-–" or (c == " " and c2 in "-–")) and c and not (pct or mult or uw) \
+                and _RANGE_AFTER.match(text, e2) and not _FROM_BEFORE.search(before):
+            num.rng = True  # "2-3 events"
         if plus:
             num.comparator = ">="
         elif bw and (bw[-1] in _CMP_LAST or bw[-1][-1] in "<>≥≤=±~"):  # else no comparator phrase ends there
@@ -234,6 +244,7 @@ _NUMBER_WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100,
     "a dozen": 12, "dozen": 12, "once": 1, "twice": 2, "double": 2, "triple": 3,
 }
+_NUMBER_WORD_SET = frozenset(w.split()[-1] for w in _NUMBER_WORDS)
 _MULTIPLIER_WORDS = frozenset({"double", "triple"})  # a relative change, not a stated level: no parsed target
 _TIMES_WORDS = frozenset({"once", "twice"})  # a count of times: a target only after a comparator
 
@@ -378,7 +389,7 @@ def analyse(text: str) -> Analysis:
     baseline_stated = relative = to_level = competing = False
     word_nums: list[Num] = []
     multiplier = None
-    if _NUMBER_WORD_RE.search(low):
+    if not _NUMBER_WORD_SET.isdisjoint(words):
         word_nums = _word_numbers(low)
         m = _MULTIPLIER_RE.search(low)
         multiplier = m.group(0) if m else None
@@ -503,49 +514,57 @@ def _clean(v: float) -> float | int:
     return int(v) if float(v).is_integer() else round(v, 6)
 
 
-def _lemma(w: str, known: frozenset[str] | set[str]) -> str | None:
-    """The base form of an inflected verb when it is in `known` ("reducing" -> "reduce", "falls" -> "fall")."""
-    if w in known:
-        return w
-    for suffix, repl in (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("es", ""), ("s", ""), ("d", "")):
-        if w.endswith(suffix) and len(w) > len(suffix) + 2:
-            stem = w[: -len(suffix)] + repl
-            if stem in known:
-                return stem
-            if not repl and len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in known:
-                return stem[:-1]  # "dropping" -> "drop"
-    return None
+def _verb_forms(kinds: dict[str, frozenset[str] | set[str]]) -> dict[str, str]:
+    """Every inflected form of the listed verbs -> its kind ("reducing" -> "dec", "falls" -> "fall").
+
+    Built once at import, so reading a word's kind is one dictionary look-up.
+    """
+    forms: dict[str, str] = {}
+    for kind, verbs in kinds.items():
+        for v in sorted(verbs):
+            stems = {v, v[:-1]} if v.endswith("e") else {v, v + v[-1]}
+            cands = {v, v + "s", v + "es", v + "d", v + "ed", *(st + "ing" for st in stems), *(st + "ed" for st in stems)}
+            if v.endswith("y"):
+                cands |= {v[:-1] + "ies", v[:-1] + "ied"}
+            for f in cands:
+                forms.setdefault(f, kind)
+    return forms
 
 
 # Verbs that state a change of their subject ("response time falls to 2 h"); read only before a change phrase.
-_RISE_VERBS = frozenset("rise grow climb increase jump go-up".split())
+_RISE_VERBS = frozenset("rise grow climb increase jump".split())
 _FALL_VERBS = frozenset("fall drop decline decrease shrink sink dip".split())
+_VERB_KIND = _verb_forms({"keep": lx.MAINTAIN_VERBS, "dec": lx.DECREASE_VERBS, "inc": lx.INCREASE_VERBS,
+                          "rise": _RISE_VERBS, "fall": _FALL_VERBS})
+# Forms of the listed verbs that read as a subject's change ("increases", "drops"), not an imperative.
+_VERB_KIND_CHANGE_FORMS = frozenset(f for f in _VERB_KIND if f.endswith("s") and _VERB_KIND[f] in ("inc", "dec"))
+_SUBJECT_CHANGE = {"rise": "increase", "fall": "decrease", "inc": "increase", "dec": "decrease"}
 _KEEP_LEVEL = re.compile(r"\b(?:above|below|under|over|at|within)\b")
 _CHANGE_PHRASE = re.compile(r"\s+(?:to|by|from|below|under|above|over|beneath|past)\b")
 
 
 def _stated_direction(low: str, words: list[str], verb: str | None) -> str | None:
     """increase / decrease / maintain as a verb states it, in any form ("Reducing", "to maintain", "falls to")."""
-    inc, dec, keep = lx.INCREASE_VERBS, lx.DECREASE_VERBS, lx.MAINTAIN_VERBS
     if verb is not None:
-        if verb in keep:
+        if verb in lx.MAINTAIN_VERBS:
             return "maintain"
-        if verb in dec:
+        if verb in lx.DECREASE_VERBS:
             return "decrease"
-        if verb in inc and verb not in lx.DELIVERABLE_VERBS:
+        if verb in lx.INCREASE_VERBS and verb not in lx.DELIVERABLE_VERBS:
             return "increase"
     for i, w in enumerate(words[:6]):
-        if i < 4 and verb is None:
-            base = _lemma(w, dec) or _lemma(w, inc)
-            if base is not None and i == 0 and w.endswith("ing"):
-                return "decrease" if base in dec else "increase"  # "Reducing overhead by 20%"
-        if i and words[i - 1] == "to" and _lemma(w, keep) and _KEEP_LEVEL.search(" ".join(words[i + 1:i + 6])):
-            return "maintain"  # "Enable the team to maintain reserves above ..."
-        rise, fall = _lemma(w, _RISE_VERBS), _lemma(w, _FALL_VERBS)
-        if (rise or fall) and i:
+        kind = _VERB_KIND.get(w)
+        if kind is None:
+            continue
+        if i == 0 and verb is None and kind in ("inc", "dec") and w.endswith("ing"):
+            return _SUBJECT_CHANGE[kind]  # "Reducing overhead by 20%"
+        if kind == "keep":
+            if i and words[i - 1] == "to" and _KEEP_LEVEL.search(" ".join(words[i + 1:i + 6])):
+                return "maintain"  # "Enable the team to maintain reserves above ..."
+        elif i and (kind in ("rise", "fall") or w in _VERB_KIND_CHANGE_FORMS):
             pos = low.find(w)
             if pos >= 0 and _CHANGE_PHRASE.match(low, pos + len(w)):
-                return "increase" if rise else "decrease"
+                return _SUBJECT_CHANGE[kind]  # "review time falls to 5 days"
     return None
 
 
