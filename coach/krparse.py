@@ -194,9 +194,12 @@ def find_numbers(text: str) -> list[Num]:
         if (c in "apAP" or (c == " " and c2 in "apAP")) and c and not (cur or pct or mult or uw) \
                 and _CLOCK_AFTER.match(low, e2):
             num.qual = True  # a time of day ("by 9am")
-        if (c in "-–" or (c == " " and c2 in "-–")) and c and not (pct or mult or uw) \
+        if (c in "-–" or (c == " " and c2 in "-–")) and c and not uw \
                 and _RANGE_AFTER.match(text, e2) and not _FROM_BEFORE.search(before):
             num.rng = True  # "2-3 events"
+        elif (pct or mult) and text[end:end + 1] in "-–" and _RANGE_AFTER.match(text, end) \
+                and not _FROM_BEFORE.search(before):
+            num.rng = True  # "10%-15%", "$2M-$3M" (the second end is skipped: a number right after "-")
         if plus:
             num.comparator = ">="
         elif bw and (bw[-1] in _CMP_LAST or bw[-1][-1] in "<>≥≤=±~"):  # else no comparator phrase ends there
@@ -226,8 +229,11 @@ _FROM_TO_MID = re.compile(
 )
 _FROM_WORD_TO = re.compile(r"\bfrom\s+([a-z][a-z\-]*(?:\s[a-z\-]+)?)\s+to\s+")
 _ARROW = re.compile(r"\s*(?:->|→)\s*")
+_NEXT_WORD = re.compile(r"\W*([a-z]+)")
+# Words that may follow the second number of a bare pair ("50% to 60% by June"); a noun there means a range.
+_AFTER_PAIR = frozenset("by in per this next within during for before until on at over and or across among".split())
 _BARE_TO_MID = re.compile(r"(?:\s*/\s*[a-z]+)?\s+to\s+(?:±|~)?")
-_TO_FROM_MID = re.compile(r"\s*,?\s*(?:up\s+|down\s+)?from\s+(?:(?:current|currently|today|about|around|roughly|avg\.|"
+_TO_FROM_MID = re.compile(r"\s*[,(]?\s*(?:up\s+|down\s+)?from\s+(?:(?:current|currently|today|about|around|roughly|avg\.|"
                           r"average|the\s+current)\s+)?(?:±|~)?")
 _TO_BEFORE = re.compile(
     r"\bto\s+(?:(?:more than|less than|under|over|below|above|at least|at most|just)\s+)?(?:±|~)?$")
@@ -338,8 +344,11 @@ def _from_to(low: str, nums: list[Num]) -> tuple[Num | None, Num | None, bool]:
             return a, b, False
         if a.comparator is None and (a.unit == b.unit or a.unit is None) and _BARE_TO_MID.fullmatch(low, a.end, b.start):
             pre = low[max(0, a.start - 12): a.start]
+            nxt = _NEXT_WORD.match(low, b.end)
             if not (_TO_BEFORE.search(pre) or _BY_BEFORE.search(pre)):
-                return a, b, False  # "lift the ratio 50% to 60%"
+                if nxt is None or nxt.group(1) in _AFTER_PAIR:
+                    return a, b, False  # "lift the ratio 50% to 60% by June"
+                a.rng = b.rng = True  # "book 40 to 60 demos": a range
         if has_from and _TO_FROM_MID.fullmatch(low, a.end, b.start) and _TO_BEFORE.search(low, max(0, a.start - 30), a.start):
             return b, a, False  # "to 75% from 45%"
     return None, None, False
@@ -399,6 +408,11 @@ def analyse(text: str) -> Analysis:
         baseline_stated = True
         if base_n is not None:
             baseline = base_n
+        for n in strong:  # "from 20% to 40%, and 3 new markets": a second bar in another clause
+            if n.start >= targ_n.end and not n.cue and _COORDINATION.search(low, targ_n.end, n.start):
+                target = baseline = None
+                competing = True
+                break
     if target is None:
         cutoff = _deliverable_cutoff(low, verb)
         cands = sorted((n for n in (*strong, *word_nums) if not n.weak and not n.qual and n.start >= cutoff),
@@ -428,8 +442,10 @@ def analyse(text: str) -> Analysis:
                 target = min(weak, key=lambda n: n.start) if weak else None
             if target is not None and target.rng:
                 target, competing = None, True  # "2-3 events": a range is not one target
-            if target is not None and baseline is not None and not _same_kind(baseline, target):
-                target = baseline = None  # "by 50% from 2 minutes": the bar cannot be put in one unit
+            if target is not None and baseline is not None and (relative or not _same_kind(baseline, target)):
+                # "by 50% from 2 minutes", "by 20% from 5%": the level to reach is not stated in one number
+                target = baseline = None
+                relative = False
                 competing = True
         if target is None and multiplier:
             relative = True  # "double X": a relative change stated in words (no parsed target)

@@ -62,6 +62,10 @@ ROLE_CASES = [
     ("Reach 500 paying teams, with 50 on the annual plan", {"target": None}),
     ("Cut page load time by 30% (below 1.5 seconds)", {"target": None}),
     ("Host 2-4 partner webinars", {"target": None}),
+    ("Grow paid seats 10%-15% this quarter", {"target": None}),
+    ("Book 40 to 60 discovery calls", {"target": None, "baseline": None}),
+    ("Reduce refund rate by 20% from 5%", {"target": None, "baseline": None}),
+    ("Lift trial conversion from 8% to 12% and paid seats from 400 to 650", {"target": None, "baseline": None}),
     ("Cut onboarding time by 40% from about 10 days", {"target": None, "baseline": None}),
     ("Run a pilot with 6 clinics and schedule at least one more", {"target": None}),
     # qualifiers beside one target: a breakdown, a denominator, a date, a time of day, a version
@@ -74,6 +78,7 @@ ROLE_CASES = [
     # baselines named in words, and pairs without "from"
     ("Grow weekly active teams to 900 (currently 640)", {"baseline": 640, "target": 900, "direction": "increase"}),
     ("Lift test coverage to 80% from 55%", {"baseline": 55, "target": 80, "unit": "%", "direction": "increase"}),
+    ("Raise the team health score to 7 (from 5)", {"baseline": 5, "target": 7}),
     ("Move the close rate 18% to 24%", {"baseline": 18, "target": 24, "unit": "%", "direction": "increase"}),
     ("Cut incidents from 6/month to 2/month", {"baseline": 6, "target": 2, "direction": "decrease"}),
     # direction as a verb states it, in any form and position
