@@ -30,7 +30,7 @@ _NUM = re.compile(
     r"(?P<mult>\s?(?:k|K|m|M|bn|BN|b|B|mm|MM)\b|\s(?:thousand|million|billion)\b)?"
     r"(?P<pct>\s?%)?(?P<x>x\b)?(?P<plus>\+)?(?P<hy>-[A-Za-z])?"
     r"(?:\s?(?P<uw>" + _ascii_nocase(_UNIT_WORD_ALTS) + r")\b)?"
-    r"(?P<orc>\s+or\s+(?:more|higher|above|better|greater|less|lower|fewer|below|under)\b)?"
+    r"(?P<orc>\s+(?:or|and)\s+(?:more|higher|above|better|greater|less|lower|fewer|below|under)\b)?"
     r"(?P<qs>\s?(?:quarters?|sessions?)\b)?"
 )
 _MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
@@ -95,6 +95,9 @@ _CMP_WORDS = {
     "lower than": "<", "under": "<", "below": "<", "<": "<", "at most": "<=", "no more than": "<=",
     "a maximum of": "<=", "maximum of": "<=", "≤": "<=", "<=": "<=", "minimum": ">=", "min.": ">=",
     "maximum": "<=", "max.": "<=", "at or above": ">=", "at or below": "<=", "within": "<=",
+    "not more than": "<=", "not less than": ">=", "not fewer than": ">=", "not exceed": "<=", "not exceeding": "<=",
+    "less than or equal to": "<=", "greater than or equal to": ">=", "more than or equal to": ">=",
+    "equal to or less than": "<=", "equal to or more than": ">=", "equal to or greater than": ">=",
 }
 _OR_CMP = {"more": ">=", "higher": ">=", "above": ">=", "better": ">=", "greater": ">=",
            "less": "<=", "lower": "<=", "fewer": "<=", "below": "<=", "under": "<="}
@@ -114,7 +117,7 @@ def _comparator_before(before: str) -> str | None:
     last = ws[-1]
     if last[-1:] in "<>≥≤=" and last not in _CMP_WORDS:
         last = last.lstrip("abcdefghijklmnopqrstuvwxyz")  # "churn<" -> "<"
-    for n in (3, 2):
+    for n in (5, 4, 3, 2):
         if len(ws) >= n:
             c = _CMP_WORDS.get(" ".join(ws[-n:]))
             if c:
@@ -189,7 +192,8 @@ def find_numbers(text: str) -> list[Num]:
                 num.qual = True  # "4 out of 5", "on a scale of 1-5", "day 30"
             elif last in _CUE_WORDS and (
                     last in _BASELINE_CUES or (len(bw) > 1 and bw[-2].strip(":") in _BASELINE_CUES)
-                    or (unit is not None and (last == "from" or (len(bw) > 1 and bw[-2] == "from")))):
+                    or (unit is not None and (last == "from" or (len(bw) > 1 and bw[-2] == "from")))
+                    or (last == "from" and len(bw) > 1 and bw[-2] in ("up", "down"))):
                 num.cue = True  # an unpaired "from 12 hours", "currently at 40%", "(current: $5k)"
         if (c in "apAP" or (c == " " and c2 in "apAP")) and c and not (cur or pct or mult or uw) \
                 and _CLOCK_AFTER.match(low, e2):
@@ -552,8 +556,10 @@ _RISE_VERBS = frozenset("rise grow climb increase jump".split())
 _FALL_VERBS = frozenset("fall drop decline decrease shrink sink dip".split())
 _VERB_KIND = _verb_forms({"keep": lx.MAINTAIN_VERBS, "dec": lx.DECREASE_VERBS, "inc": lx.INCREASE_VERBS,
                           "rise": _RISE_VERBS, "fall": _FALL_VERBS})
-# Forms of the listed verbs that read as a subject's change ("increases", "drops"), not an imperative.
-_VERB_KIND_CHANGE_FORMS = frozenset(f for f in _VERB_KIND if f.endswith("s") and _VERB_KIND[f] in ("inc", "dec"))
+# Inflected forms of the listed verbs that read as a subject's change or a result ("increases", "drops",
+# "reduced to"), not an imperative.
+_VERB_KIND_CHANGE_FORMS = frozenset(f for f in _VERB_KIND if f.endswith(("s", "ed", "ing")) and _VERB_KIND[f] in ("inc", "dec"))
+_PARTICLE = re.compile(r"\b(?:down|up)\s+(?:to|from)\b")
 _SUBJECT_CHANGE = {"rise": "increase", "fall": "decrease", "inc": "increase", "dec": "decrease"}
 _KEEP_LEVEL = re.compile(r"\b(?:above|below|under|over|at|within)\b")
 _CHANGE_PHRASE = re.compile(r"\s+(?:to|by|from|below|under|above|over|beneath|past)\b")
@@ -561,6 +567,10 @@ _CHANGE_PHRASE = re.compile(r"\s+(?:to|by|from|below|under|above|over|beneath|pa
 
 def _stated_direction(low: str, words: list[str], verb: str | None) -> str | None:
     """increase / decrease / maintain as a verb states it, in any form ("Reducing", "to maintain", "falls to")."""
+    if " down " in low or " up " in low:
+        m = _PARTICLE.search(low)
+        if m and (m.group(0).startswith("down") or m.group(0).endswith("from")):
+            return "decrease" if m.group(0).startswith("down") else "increase"  # "get churn down to 3%", "up from"
     if verb is not None:
         if verb in lx.MAINTAIN_VERBS:
             return "maintain"

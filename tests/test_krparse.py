@@ -87,6 +87,12 @@ ROLE_CASES = [
     ("Ticket backlog falls to 40 by June", {"target": 40, "direction": "decrease"}),
     ("Enable the finance team to maintain cash above $2M", {"target": 2_000_000, "direction": "maintain",
                                                             "comparator": ">"}),
+    ("Get monthly churn down to 3%", {"target": 3, "direction": "decrease"}),
+    ("Paid seats reach 700, up from 520", {"baseline": 520, "target": 700, "direction": "increase"}),
+    ("Average handling time is reduced to 6 minutes", {"target": 6, "unit": "minutes", "direction": "decrease"}),
+    ("Deploy lead time not more than 2 days", {"target": 2, "comparator": "<="}),
+    ("Error budget burn less than or equal to 20%", {"target": 20, "comparator": "<="}),
+    ("Mentors rate the programme 8 and above", {"target": 8, "comparator": ">="}),
     ("Increase the wait from 10 to 8 minutes", {"baseline": 10, "target": 8, "direction": "increase"}),
     # a deliverable's numbers are attributes, but a second clause can state a result
     ("Write a migration guide and reach 200 readers", {"target": 200}),
