@@ -125,6 +125,30 @@ def _comparator_before(before: str) -> str | None:
     return _CMP_WORDS.get(last)
 
 
+_NAME_WORD_BEFORE = re.compile(r"(?:^|[\s(])([A-Z][A-Za-z]*)\s$")
+_WORD_AFTER = re.compile(r"\s([A-Za-z]+)")
+_FUNCTION_WORDS = frozenset(
+    "a an the and or but by in on at of to for from per with within over under into during before after until "
+    "this that these those each every all our new more less or higher lower times time is are be".split())
+
+
+def _is_name_number(text: str, start: int, end: int) -> bool:
+    """An integer between a capitalised name and the noun it names ("SOC 2 audit", "Python 3 migration").
+
+    The word before must be an acronym, or capitalised and not the first word (the verb of "Sign 40 new
+    logos"); the word after must not be a function word ("NPS 50 by June" keeps its target).
+    """
+    m = _NAME_WORD_BEFORE.search(text, max(0, start - 24), start)
+    if m is None:
+        return False
+    name = m.group(1)
+    acronym = name.isupper() and len(name) >= 2
+    if not acronym and m.start(1) <= len(text) - len(text.lstrip(" *_`>-#")):
+        return False  # the first word: usually the verb
+    after = _WORD_AFTER.match(text, end)
+    return after is not None and after.group(1).lower() not in _FUNCTION_WORDS and after.group(1).lower() not in _UNIT_WORDS
+
+
 def lower_aligned(text: str) -> str:
     """Lower case with every character at its offset (a few, such as "İ", lower-case to two characters)."""
     low = text.lower()
@@ -198,6 +222,14 @@ def find_numbers(text: str) -> list[Num]:
         if (c in "apAP" or (c == " " and c2 in "apAP")) and c and not (cur or pct or mult or uw) \
                 and _CLOCK_AFTER.match(low, e2):
             num.qual = True  # a time of day ("by 9am")
+        elif c == ":" and c2.isdigit() or (prev == ":" and s > 1 and text[s - 2].isdigit()):
+            num.qual = True  # a clock time or a ratio ("10:30", "1:1s")
+        elif c == " " and c2 in "pP" and low.startswith(" percentile", e2):
+            num.qual = True  # "95 percentile"
+        elif raw == "24" and text.startswith("/7", e2):
+            num.qual = True  # "24/7": always, not a target
+        elif c == " " and c2.isalpha() and not (cur or pct or mult or uw or "." in raw) and _is_name_number(text, s, e2):
+            num.qual = True  # "SOC 2 report", "Python 3 migration": a number inside a name
         if (c in "-–" or (c == " " and c2 in "-–")) and c and not uw \
                 and _RANGE_AFTER.match(text, e2) and not _FROM_BEFORE.search(before):
             num.rng = True  # "2-3 events"

@@ -75,6 +75,12 @@ ROLE_CASES = [
     ("Post the standup summary by 10am", {"target": None}),
     ("Move every tenant to build 4.2.7", {"target": None}),
     ("Close issue 4521 and the related bugs", {"target": None}),
+    ("Pass the SOC 2 audit with no major findings", {"target": None}),
+    ("Finish the Python 3 migration of the billing service", {"target": None}),
+    ("Raise NPS 50 by June", {"target": 50}),
+    ("Hold 1:1s with every direct report", {"target": None}),
+    ("Keep p99 latency under 300 ms at the 95 percentile", {"target": 300}),
+    ("Offer 24/7 chat support in 3 languages", {"target": 3}),
     # baselines named in words, and pairs without "from"
     ("Grow weekly active teams to 900 (currently 640)", {"baseline": 640, "target": 900, "direction": "increase"}),
     ("Lift test coverage to 80% from 55%", {"baseline": 55, "target": 80, "unit": "%", "direction": "increase"}),
