@@ -500,7 +500,8 @@ def analyse(text: str) -> Analysis:
     parsed = build(ParsedKR, **fields)
     return Analysis(
         parsed=parsed, verb=verb, verb_index=vi, words=words,
-        has_number=bool(nums) or target is not None or multiplier is not None or bool(word_nums),
+        has_number=bool(nums) or target is not None or multiplier is not None
+        or any(not n.qual for n in word_nums),
         baseline_stated=baseline_stated or textual, relative=relative, to_level=to_level,
         target_span=(target.start, target.end) if target is not None and target.end > target.start else None,
         nums=nums, competing=competing,
