@@ -89,6 +89,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     con = Console(highlight=False, no_color=not sys.stdout.isatty())
     sp = result.split
+    if result.items == 0:
+        print(f"no labelled record is in the {sp.scored_part} part of {path.name}: its sites are all on the other "
+              f"side ({', '.join(sp.heldout_sites + sp.tune_sites)})", file=sys.stderr)
     part = {"all": "", "tune": " (tune sites only)", "heldout": " (held-out sites only)"}[sp.scored_part]
     table = Table(title=f"{result.items} labelled objectives from {path.name}{part}")
     for col in ("rule", "support", "tp", "fp", "fn", "precision", "recall", "F1"):
