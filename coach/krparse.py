@@ -10,8 +10,9 @@ from typing import Any
 from coach.models import ParsedKR, build
 from coach import lexicon as lx
 
-_UNIT_WORD_ALTS = ("ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?"
-                   "|points?|pts|pp|bps|usd|dollars|eur|euros|gbp|pounds")
+_UNIT_WORD_ALTS = ("percent|per cent|ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?"
+                   "|months?|years?|points?|pts|pp|bps|usd|dollars|eur|euros|gbp|pounds|chf|jpy|cad|aud|inr|sek|nok"
+                   "|dkk|nzd|sgd")
 
 
 def _ascii_nocase(alternation: str) -> str:
@@ -29,12 +30,15 @@ _NUM = re.compile(
     r"(?P<mult>\s?(?:k|K|m|M|bn|BN|b|B|mm|MM)\b|\s(?:thousand|million|billion)\b)?"
     r"(?P<pct>\s?%)?(?P<x>x\b)?(?P<plus>\+)?(?P<hy>-[A-Za-z])?"
     r"(?:\s?(?P<uw>" + _ascii_nocase(_UNIT_WORD_ALTS) + r")\b)?"
-    r"(?P<orc>\s+or\s+(?:more|higher|above|better|greater|less|lower|fewer|below|under)\b)?"
+    r"(?P<orc>\s+(?:or|and)\s+(?:more|higher|above|better|greater|less|lower|fewer|below|under)\b)?"
     r"(?P<qs>\s?(?:quarters?|sessions?)\b)?"
 )
 _MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
 _CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP"}
 _CURRENCY_WORDS = {"usd": "USD", "dollars": "USD", "eur": "EUR", "euros": "EUR", "gbp": "GBP", "pounds": "GBP"}
+# ISO 4217 codes written before or after an amount ("CHF 20,000", "5k SEK").
+_CURRENCY_CODES = frozenset("usd eur gbp chf jpy cad aud inr sek nok dkk nzd sgd".split())
+_CURRENCY_WORDS.update({c: c.upper() for c in _CURRENCY_CODES})
 _TIME_UNITS = {
     "ms": ("ms", 0.001), "millisecond": ("ms", 0.001), "milliseconds": ("ms", 0.001),
     "s": ("seconds", 1), "sec": ("seconds", 1), "secs": ("seconds", 1), "second": ("seconds", 1),
@@ -44,7 +48,8 @@ _TIME_UNITS = {
     "week": ("weeks", 604800), "weeks": ("weeks", 604800), "month": ("months", 2629800),
     "months": ("months", 2629800), "year": ("years", 31557600), "years": ("years", 31557600),
 }
-_OTHER_UNITS = {"points": "points", "point": "points", "pts": "points", "pp": "points", "bps": "bps"}
+_OTHER_UNITS = {"points": "points", "point": "points", "pts": "points", "pp": "points", "bps": "bps",
+                "percent": "%", "per cent": "%"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 _DIGIT = re.compile(r"\d")
 
@@ -61,9 +66,26 @@ class Num:
     comparator: str | None = None
     plus: bool = False
     weak: bool = False  # a time window or frequency ("every 3 weeks"), used only if nothing else
+    qual: bool = False  # qualifies something else: a date, a denominator ("4 out of 5"), a point on a scale
+    rng: bool = False  # the first end of a range ("2-3 events", "4-6 weeks")
+    cue: bool = False  # named as the starting value ("currently 40", "(current: $5k)", "from 12")
 
 
-_LABEL_WORDS = frozenset("version release v phase step tier level series fortune p sev priority".split())
+_LABEL_WORDS = frozenset("version versions release releases v phase phases step steps tier tiers level series fortune p "
+                         "sev priority # no. nr. number issue issues ticket pr rfc sprint chapter section milestone "
+                         "round wave stage".split())
+_DAY_KIND_AFTER = re.compile(r"\s(?:business|working|calendar)\s(days?|hours?|weeks?)\b")
+_CLOCK_AFTER = re.compile(r"\s?(?:[ap]\.?m\.?)(?![a-z])")
+_MONTHS = frozenset("jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july "
+                    "august september october november december".split())
+_QUAL_WORD = frozenset("rated day week month cohort batch grade".split())
+_QUAL_PAIR = frozenset({"out of", "scale of", "one of"})
+_QUAL_OF = frozenset({"out", "scale", "one"})
+_BASELINE_CUES = frozenset(("current", "currently", "today", "baseline", "now", "was"))
+_CUE_FILLERS = frozenset("is at of about around roughly approximately approx. avg. average current".split())
+_CUE_WORDS = _BASELINE_CUES | _CUE_FILLERS | {"from"}
+_RANGE_AFTER = re.compile(r"\s?[-–]\s?\d")
+_MONTH_AFTER = re.compile(r"\s(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
 _WEAK_WORDS = frozenset("every each per within in over after during for".split())
 _WINDOW_FILLERS = frozenset("the first next last".split())
 _CMP_WORDS = {
@@ -71,7 +93,11 @@ _CMP_WORDS = {
     "in excess of": ">", ">": ">", "at least": ">=", "no less than": ">=", "no fewer than": ">=",
     "a minimum of": ">=", "minimum of": ">=", "≥": ">=", ">=": ">=", "less than": "<", "fewer than": "<",
     "lower than": "<", "under": "<", "below": "<", "<": "<", "at most": "<=", "no more than": "<=",
-    "a maximum of": "<=", "maximum of": "<=", "≤": "<=", "<=": "<=",
+    "a maximum of": "<=", "maximum of": "<=", "≤": "<=", "<=": "<=", "minimum": ">=", "min.": ">=",
+    "maximum": "<=", "max.": "<=", "at or above": ">=", "at or below": "<=", "within": "<=",
+    "not more than": "<=", "not less than": ">=", "not fewer than": ">=", "not exceed": "<=", "not exceeding": "<=",
+    "less than or equal to": "<=", "greater than or equal to": ">=", "more than or equal to": ">=",
+    "equal to or less than": "<=", "equal to or more than": ">=", "equal to or greater than": ">=",
 }
 _OR_CMP = {"more": ">=", "higher": ">=", "above": ">=", "better": ">=", "greater": ">=",
            "less": "<=", "lower": "<=", "fewer": "<=", "below": "<=", "under": "<="}
@@ -91,12 +117,36 @@ def _comparator_before(before: str) -> str | None:
     last = ws[-1]
     if last[-1:] in "<>≥≤=" and last not in _CMP_WORDS:
         last = last.lstrip("abcdefghijklmnopqrstuvwxyz")  # "churn<" -> "<"
-    for n in (3, 2):
+    for n in (5, 4, 3, 2):
         if len(ws) >= n:
             c = _CMP_WORDS.get(" ".join(ws[-n:]))
             if c:
                 return c
     return _CMP_WORDS.get(last)
+
+
+_NAME_WORD_BEFORE = re.compile(r"(?:^|[\s(])([A-Z][A-Za-z]*)\s$")
+_WORD_AFTER = re.compile(r"\s([A-Za-z]+)")
+_FUNCTION_WORDS = frozenset(
+    "a an the and or but by in on at of to for from per with within over under into during before after until "
+    "this that these those each every all our new more less or higher lower times time is are be".split())
+
+
+def _is_name_number(text: str, start: int, end: int) -> bool:
+    """An integer between a capitalised name and the noun it names ("SOC 2 audit", "Python 3 migration").
+
+    The word before must be an acronym, or capitalised and not the first word (the verb of "Sign 40 new
+    logos"); the word after must not be a function word ("NPS 50 by June" keeps its target).
+    """
+    m = _NAME_WORD_BEFORE.search(text, max(0, start - 24), start)
+    if m is None:
+        return False
+    name = m.group(1)
+    acronym = name.isupper() and len(name) >= 2
+    if not acronym and m.start(1) <= len(text) - len(text.lstrip(" *_`>-#")):
+        return False  # the first word: usually the verb
+    after = _WORD_AFTER.match(text, end)
+    return after is not None and after.group(1).lower() not in _FUNCTION_WORDS and after.group(1).lower() not in _UNIT_WORDS
 
 
 def lower_aligned(text: str) -> str:
@@ -120,11 +170,17 @@ def find_numbers(text: str) -> list[Num]:
         if not low:
             low = lower_aligned(text)
         before = low[max(0, s - 24):s]
+        if "(" in before or "[" in before or "~" in before:
+            before = before.replace("(", " ").replace("[", " ").replace("~", " ")
         bw = before.split()
         if bw and bw[-1] in _LABEL_WORDS:
             continue
         if not (cur or pct or mult) and len(raw) == 4 and raw[:2] in ("19", "20"):
             continue  # a year
+        e2 = m.end(2)
+        c, c2 = text[e2:e2 + 1], text[e2 + 1:e2 + 2]
+        if (prev == "." and s > 1 and text[s - 2].isdigit()) or (c == "." and c2.isdigit()):
+            continue  # a version such as 2.4.1
         value = float(raw.replace(",", "")) if "," in raw else float(raw)
         if mult:
             value *= _MULT[mult.strip().lower()]
@@ -143,7 +199,43 @@ def find_numbers(text: str) -> list[Num]:
         elif uw:
             unit, scale = _UNIT_WORDS[uw.lower()]
             end = m.end(9)
+        elif c == " " and c2 in "bwcBWC" and (bday := _DAY_KIND_AFTER.match(low, e2)):
+            unit, scale = _UNIT_WORDS[bday.group(1)]  # "2 business days"
+            end = bday.end()
+        elif bw and bw[-1].strip(":") in _CURRENCY_CODES:
+            unit = bw[-1].strip(":").upper()  # "CHF 20,000": the comparator, if any, comes before the code
+            bw.pop()
+            before = before[:before.rstrip().rfind(" ") + 1]
         num = Num(value=value, start=s, end=end, unit=unit, scale=scale, plus=bool(plus))
+        if bw:
+            last = bw[-1].strip(":")
+            if last in _MONTHS or (c == " " and c2.isalpha() and len(raw) <= 2 and not (cur or pct or mult or uw)
+                                   and _MONTH_AFTER.match(low, e2)):
+                num.qual = True  # a day of a month
+            elif last in _QUAL_WORD or (last == "of" and len(bw) > 1 and bw[-2] in _QUAL_OF):
+                num.qual = True  # "4 out of 5", "on a scale of 1-5", "day 30"
+            elif last in _CUE_WORDS and (
+                    last in _BASELINE_CUES or (len(bw) > 1 and bw[-2].strip(":") in _BASELINE_CUES)
+                    or (unit is not None and (last == "from" or (len(bw) > 1 and bw[-2] == "from")))
+                    or (last == "from" and len(bw) > 1 and bw[-2] in ("up", "down"))):
+                num.cue = True  # an unpaired "from 12 hours", "currently at 40%", "(current: $5k)"
+        if (c in "apAP" or (c == " " and c2 in "apAP")) and c and not (cur or pct or mult or uw) \
+                and _CLOCK_AFTER.match(low, e2):
+            num.qual = True  # a time of day ("by 9am")
+        elif c == ":" and c2.isdigit() or (prev == ":" and s > 1 and text[s - 2].isdigit()):
+            num.qual = True  # a clock time or a ratio ("10:30", "1:1s")
+        elif c == " " and c2 in "pP" and low.startswith(" percentile", e2):
+            num.qual = True  # "95 percentile"
+        elif raw == "24" and text.startswith("/7", e2):
+            num.qual = True  # "24/7": always, not a target
+        elif c == " " and c2.isalpha() and not (cur or pct or mult or uw or "." in raw) and _is_name_number(text, s, e2):
+            num.qual = True  # "SOC 2 report", "Python 3 migration": a number inside a name
+        if (c in "-–" or (c == " " and c2 in "-–")) and c and not uw \
+                and _RANGE_AFTER.match(text, e2) and not _FROM_BEFORE.search(before):
+            num.rng = True  # "2-3 events"
+        elif (pct or mult) and text[end:end + 1] in "-–" and _RANGE_AFTER.match(text, end) \
+                and not _FROM_BEFORE.search(before):
+            num.rng = True  # "10%-15%", "$2M-$3M" (the second end is skipped: a number right after "-")
         if plus:
             num.comparator = ">="
         elif bw and (bw[-1] in _CMP_LAST or bw[-1][-1] in "<>≥≤=±~"):  # else no comparator phrase ends there
@@ -168,11 +260,17 @@ _WEAK_UNITS = frozenset({"days", "weeks", "months", "years", "hours", "minutes",
 
 _FROM_BEFORE = re.compile(r"\bfrom\s+(?:about\s+|around\s+|roughly\s+|~|±)?$")
 _FROM_TO_MID = re.compile(
-    r"\s*(?:[a-z\-]+\s+){0,3}?(?:to|down to|up to|->|→|–|-)\s*(?:±|~)?\s*"
+    r"(?:\s*/\s*[a-z]+)?\s*(?:[a-z\-]+\s+){0,3}?(?:to|down to|up to|->|→|–|-)\s*(?:±|~)?\s*"
     r"(?:more than |less than |under |over |below |above |at least |at most |just |about )?"
 )
 _FROM_WORD_TO = re.compile(r"\bfrom\s+([a-z][a-z\-]*(?:\s[a-z\-]+)?)\s+to\s+")
 _ARROW = re.compile(r"\s*(?:->|→)\s*")
+_NEXT_WORD = re.compile(r"\W*([a-z]+)")
+# Words that may follow the second number of a bare pair ("50% to 60% by June"); a noun there means a range.
+_AFTER_PAIR = frozenset("by in per this next within during for before until on at over and or across among".split())
+_BARE_TO_MID = re.compile(r"(?:\s*/\s*[a-z]+)?\s+to\s+(?:±|~)?")
+_TO_FROM_MID = re.compile(r"\s*[,(]?\s*(?:up\s+|down\s+)?from\s+(?:(?:current|currently|today|about|around|roughly|avg\.|"
+                          r"average|the\s+current)\s+)?(?:±|~)?")
 _TO_BEFORE = re.compile(
     r"\bto\s+(?:(?:more than|less than|under|over|below|above|at least|at most|just)\s+)?(?:±|~)?$")
 _BY_BEFORE = re.compile(r"\bby\s+(?:(?:more than|at least|over)\s+)?$")
@@ -184,13 +282,62 @@ _LEAD_PREP_FIRST = frozenset("oOtTiIfFbB+")  # the first letters of what _LEAD_P
 _LEAD_DET = re.compile(r"^(?:the|our|my|a|an|all|of)\s+", re.I)
 
 _NUMBER_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100,
-    "a dozen": 12, "dozen": 12, "double": 2, "triple": 3,
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100,
+    "a dozen": 12, "dozen": 12, "once": 1, "twice": 2, "double": 2, "triple": 3,
 }
+_NUMBER_WORD_SET = frozenset(w.split()[-1] for w in _NUMBER_WORDS)
+_MULTIPLIER_WORDS = frozenset({"double", "triple"})  # a relative change, not a stated level: no parsed target
+_TIMES_WORDS = frozenset({"once", "twice"})  # a count of times: a target only after a comparator
 
 
 _NUMBER_WORD_RE = re.compile(r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b")
+# What may follow a number word that counts something: an optional adjective or two, then the thing counted.
+_WORD_UNIT_AFTER = re.compile(r"\s+(?:(?:business|working|calendar|full)\s+)?(" + _ascii_nocase(
+    "days?|weeks?|months?|years?|hours?|minutes?|seconds?|percent") + r")\b")
+# A frequency ("once a month", "twice per quarter", "one day a week"): how often, not how much.
+_FREQUENCY_AFTER = re.compile(r"\s+(?:\w+\s+)?(?:a|an|per|every|each)\s+(?:day|week|month|quarter|year|sprint)\b")
+_NOT_A_COUNT_BEFORE = frozenset("each every any no the this that which only another anyone someone no-one".split())
+_WINDOW_PREPS = frozenset("for in within during over after".split())
+
+
+def _word_numbers(low: str) -> list[Num]:
+    """Numbers written as words that state a quantity ("at least three", "one new hire", "zero outages").
+
+    A number word is a quantity when it counts something; "one of", "each one", "one-time", "once a month"
+    and "for one team" (a scope) are not targets.
+    """
+    out: list[Num] = []
+    for m in _NUMBER_WORD_RE.finditer(low):
+        w = m.group(0)
+        if w in _MULTIPLIER_WORDS:
+            continue
+        s, e = m.start(), m.end()
+        after = low[e:e + 4]
+        if after[:1] == "-" or after.startswith(" of"):
+            continue
+        before = low[max(0, s - 24):s]
+        bw = before.split()
+        if bw and bw[-1] in _NOT_A_COUNT_BEFORE:
+            continue
+        num = Num(value=float(_NUMBER_WORDS[w]), start=s, end=e)
+        if bw and (bw[-1] in _CMP_LAST or bw[-1][-1:] in "<>≥≤="):
+            num.comparator = _comparator_before(before)
+        u = _WORD_UNIT_AFTER.match(low, e)
+        if u:
+            key = u.group(1)
+            unit = _UNIT_WORDS.get(key) or _UNIT_WORDS.get(key + "s")
+            if unit:
+                num.unit, num.scale = unit
+                num.end = u.end()
+        if _FREQUENCY_AFTER.match(low, num.end) or (w in _TIMES_WORDS and num.comparator is None):
+            num.qual = True  # how often something happens, not how much
+        elif bw and bw[-1] in _WINDOW_PREPS and num.unit is None:
+            num.qual = True  # "for one region", "within one release": a scope, not a target
+        elif bw and (bw[-1] in _QUAL_WORD or bw[-1] in _LABEL_WORDS or " ".join(bw[-2:]) in _QUAL_PAIR):
+            num.qual = True  # "day one", "phase two", "three out of five"
+        out.append(num)
+    return out
 
 
 def _words(text: str) -> list[str]:
@@ -231,6 +378,15 @@ def _from_to(low: str, nums: list[Num]) -> tuple[Num | None, Num | None, bool]:
         b = nums[i + 1]
         if _ARROW.fullmatch(low, a.end, b.start):
             return a, b, False
+        if a.comparator is None and (a.unit == b.unit or a.unit is None) and _BARE_TO_MID.fullmatch(low, a.end, b.start):
+            pre = low[max(0, a.start - 12): a.start]
+            nxt = _NEXT_WORD.match(low, b.end)
+            if not (_TO_BEFORE.search(pre) or _BY_BEFORE.search(pre)):
+                if nxt is None or nxt.group(1) in _AFTER_PAIR:
+                    return a, b, False  # "lift the ratio 50% to 60% by June"
+                a.rng = b.rng = True  # "book 40 to 60 demos": a range
+        if has_from and _TO_FROM_MID.fullmatch(low, a.end, b.start) and _TO_BEFORE.search(low, max(0, a.start - 30), a.start):
+            return b, a, False  # "to 75% from 45%"
     return None, None, False
 
 
@@ -255,53 +411,87 @@ class Analysis:
     to_level: bool
     target_span: tuple[int, int] | None
     nums: list[Num]
+    competing: bool = False  # several numbers compete as the target (or a range): the parse says null
     kind: str | None = None  # leading / lagging, filled in by the rubric engine
 
 
 def analyse(text: str) -> Analysis:
-    """Parse a key result and keep the intermediate facts the rubric checks use."""
+    """Parse a key result and keep the intermediate facts the rubric checks use.
+
+    Every number gets a role: a qualifier (dates, versions, ranks, denominators, scopes), a baseline ("from
+    X", "currently X"), or a target candidate. One target candidate (or a from-to pair) gives the target;
+    several in coordinated clauses ("10 builders, with 2 full time"), a range ("2-3 events") or a stated
+    bar beside a relative change ("by 40% (under 2 s)") compete, and the parse says null, as RUBRIC.md asks.
+    """
     norm = text.replace("\u2212", "-").replace("\u00a0", " ")
     low = lower_aligned(norm)
     # For ASCII text, the words of the lower-cased text are the lower-cased words (one pass instead of two).
     words = _WORD.findall(low) if norm.isascii() else _words(norm)
     nums = find_numbers(norm)
-    strong = [n for n in nums if not n.weak]
+    strong = [n for n in nums if not n.weak and not n.qual]
     verb, vi = _first_verb(words)
     baseline = target = None
-    baseline_stated = relative = to_level = False
-    base_n, targ_n, textual = _from_to(low, strong or nums)
+    baseline_stated = relative = to_level = competing = False
+    word_nums: list[Num] = []
+    multiplier = None
+    if not _NUMBER_WORD_SET.isdisjoint(words):
+        word_nums = _word_numbers(low)
+        m = _MULTIPLIER_RE.search(low)
+        multiplier = m.group(0) if m else None
+    base_n, targ_n, textual = _from_to(low, strong or [n for n in nums if not n.qual])
     if targ_n is not None:
         target = targ_n
         baseline_stated = True
         if base_n is not None:
             baseline = base_n
-    if target is None and not _single_deliverable(low, verb):
-        for n in strong:
-            pre = low[max(0, n.start - 30): n.start]
-            if _TO_BEFORE.search(pre):
-                target, to_level = n, True
+        for n in strong:  # "from 20% to 40%, and 3 new markets": a second bar in another clause
+            if n.start >= targ_n.end and not n.cue and _COORDINATION.search(low, targ_n.end, n.start):
+                target = baseline = None
+                competing = True
                 break
-        if target is None:
-            for n in strong:
-                pre = low[max(0, n.start - 12): n.start]
-                if _BY_BEFORE.search(pre) or (n.unit == "x" and not baseline_stated):
-                    target, relative = n, True
+    if target is None:
+        cutoff = _deliverable_cutoff(low, verb)
+        cands = sorted((n for n in (*strong, *word_nums) if not n.weak and not n.qual and n.start >= cutoff),
+                       key=lambda n: n.start)
+        cues = [n for n in cands if n.cue]
+        if cues and len(cands) > len(cues):
+            baseline = cues[0]
+            baseline_stated = True
+            cands = [n for n in cands if not n.cue]
+        cands, competing = _compete(low, cands)
+        if not competing:
+            for n in cands:
+                pre = low[max(0, n.start - 30): n.start]
+                if _TO_BEFORE.search(pre):
+                    target, to_level = n, True
                     break
-        if target is None and strong:
-            target = strong[0]
-        if target is None and nums:
-            target = nums[0]
-        if target is None:
-            m = _NUMBER_WORD_RE.search(low)
-            if m and m.group(0) not in ("double", "triple"):
-                target = Num(value=float(_NUMBER_WORDS[m.group(0)]), start=m.start(), end=m.end())
-            elif m:
-                target = Num(value=float(_NUMBER_WORDS[m.group(0)]), start=0, end=0, unit="x")
-                relative = True
+            if target is None:
+                for n in cands:
+                    pre = low[max(0, n.start - 12): n.start]
+                    if _BY_BEFORE.search(pre) or (n.unit == "x" and not baseline_stated):
+                        target, relative = n, True
+                        break
+            if target is None and cands:
+                target = cands[0]
+            if target is None and cutoff == 0:
+                weak = [n for n in (*nums, *word_nums) if n.weak and not n.qual]
+                target = min(weak, key=lambda n: n.start) if weak else None
+            if target is not None and target.rng:
+                target, competing = None, True  # "2-3 events": a range is not one target
+            if target is not None and baseline is not None and (relative or not _same_kind(baseline, target)):
+                # "by 50% from 2 minutes", "by 20% from 5%": the level to reach is not stated in one number
+                target = baseline = None
+                relative = False
+                competing = True
+        if target is None and multiplier:
+            relative = True  # "double X": a relative change stated in words (no parsed target)
     fields: dict[str, object] = {"metric": None, "baseline": None, "target": None, "unit": None,
                                  "direction": None, "comparator": None}
     if target is not None:
-        fields.update(target=_clean(target.value), unit=target.unit, comparator=target.comparator)
+        comparator = target.comparator
+        if comparator in (">", ">=") and _NEGATED_SUBJECT.match(low):
+            comparator = "<=" if comparator == ">" else "<"  # "No ticket waits more than 2 days"
+        fields.update(target=_clean(target.value), unit=target.unit, comparator=comparator)
         if baseline is not None:
             b, unit = _convert(baseline, target)
             fields.update(baseline=_clean(b), unit=unit)
@@ -309,11 +499,46 @@ def analyse(text: str) -> Analysis:
     fields["direction"] = _direction(low, words, verb, fields)
     parsed = build(ParsedKR, **fields)
     return Analysis(
-        parsed=parsed, verb=verb, verb_index=vi, words=words, has_number=bool(nums) or target is not None,
+        parsed=parsed, verb=verb, verb_index=vi, words=words,
+        has_number=bool(nums) or target is not None or multiplier is not None
+        or any(not n.qual for n in word_nums),
         baseline_stated=baseline_stated or textual, relative=relative, to_level=to_level,
         target_span=(target.start, target.end) if target is not None and target.end > target.start else None,
-        nums=nums,
+        nums=nums, competing=competing,
     )
+
+
+_MULTIPLIER_RE = re.compile(r"\b(?:double|triple)\b")
+_NEGATED_SUBJECT = re.compile(r"^\W*(?:no|none of)\s+(?!(?:more|less|fewer|greater|later)\s+than)")
+_COORDINATION = re.compile(r"\band\b|&|,|;|\bwith\b|\bplus\b|:")
+_PAREN_CMP = frozenset({"<", "<=", ">", ">="})
+
+
+def _paren_depth(low: str, pos: int) -> int:
+    return low.count("(", 0, pos) - low.count(")", 0, pos)
+
+
+def _compete(low: str, cands: list[Num]) -> tuple[list[Num], bool]:
+    """Drop numbers that only break a count down, and say whether the ones left compete as targets."""
+    if len(cands) < 2:
+        return cands, False
+    if "(" in low:
+        inside = [n for n in cands if _paren_depth(low, n.start) > 0]
+        outside = [n for n in cands if _paren_depth(low, n.start) <= 0]
+        if inside and outside:
+            tail = low[low.rfind(")") + 1:].strip(" .;,")
+            if not tail and any(n.comparator in _PAREN_CMP for n in inside if n.start > low.rfind("(")):
+                return outside, True  # "by 40% (under 2 s)": a second bar stated after the first
+            cands = outside  # "4 meetings (1 board and 3 social)": a breakdown of the count
+    for a, b in zip(cands, cands[1:]):
+        if _COORDINATION.search(low, a.end, b.start):
+            return cands, True
+    return cands, False
+
+
+def _same_kind(a: Num, b: Num) -> bool:
+    """A baseline and a target in units that can be compared (both time units count as one kind)."""
+    return a.unit == b.unit or a.unit is None or b.unit is None or (a.scale != 1.0 and b.scale != 1.0)
 
 
 @lru_cache(maxsize=256)
@@ -321,36 +546,103 @@ def _deliverable_object(verb: str) -> re.Pattern[str]:
     return re.compile(rf"\b{verb}\s+(?:out\s+|up\s+)?(a|an|the)\s+((?:\S+\s+){{0,2}})")
 
 
-def _single_deliverable(low: str, verb: str | None) -> bool:
-    """'Create an enterprise pricing model for 500+ seats': one thing to build; its numbers are attributes."""
+def _deliverable_cutoff(low: str, verb: str | None) -> int:
+    """Where numbers may start to count as targets: 0 for most key results.
+
+    'Create an enterprise pricing model for 500+ seats' is one thing to build; its numbers are attributes
+    (no target). A second clause can still state a result ('Write a guide and reach 100 readers').
+    """
     if verb not in lx.DELIVERABLE_VERBS:
-        return False
+        return 0
     m = _deliverable_object(verb).search(low)
     if not m:
-        return False
-    return m.group(1) in ("a", "an") or not any(ch.isdigit() for ch in m.group(2))
+        return 0
+    if not (m.group(1) in ("a", "an") or not any(ch.isdigit() for ch in m.group(2))):
+        return 0
+    nxt = low.find(" and ", m.start(2))
+    return nxt + 5 if nxt >= 0 else len(low) + 1
 
 
 def _clean(v: float) -> float | int:
     return int(v) if float(v).is_integer() else round(v, 6)
 
 
-def _direction(low: str, words: list[str], verb: str | None, p: dict[str, Any]) -> str | None:
-    """increase / decrease / maintain, from the parsed fields (target, baseline, metric, comparator) and the verb."""
-    if verb in lx.MAINTAIN_VERBS or _STAY.search(low) or (
-        verb == "hold" and _HOLD_AT.search(low)
-    ):
-        return "maintain"
-    target, baseline = p["target"], p["baseline"]
-    if target is None:
+def _verb_forms(kinds: dict[str, frozenset[str] | set[str]]) -> dict[str, str]:
+    """Every inflected form of the listed verbs -> its kind ("reducing" -> "dec", "falls" -> "fall").
+
+    Built once at import, so reading a word's kind is one dictionary look-up.
+    """
+    forms: dict[str, str] = {}
+    for kind, verbs in kinds.items():
+        for v in sorted(verbs):
+            stems = {v, v[:-1]} if v.endswith("e") else {v, v + v[-1]}
+            cands = {v, v + "s", v + "es", v + "d", v + "ed", *(st + "ing" for st in stems), *(st + "ed" for st in stems)}
+            if v.endswith("y"):
+                cands |= {v[:-1] + "ies", v[:-1] + "ied"}
+            for f in cands:
+                forms.setdefault(f, kind)
+    return forms
+
+
+# Verbs that state a change of their subject ("response time falls to 2 h"); read only before a change phrase.
+_RISE_VERBS = frozenset("rise grow climb increase jump".split())
+_FALL_VERBS = frozenset("fall drop decline decrease shrink sink dip".split())
+_VERB_KIND = _verb_forms({"keep": lx.MAINTAIN_VERBS, "dec": lx.DECREASE_VERBS, "inc": lx.INCREASE_VERBS,
+                          "rise": _RISE_VERBS, "fall": _FALL_VERBS})
+# Inflected forms of the listed verbs that read as a subject's change or a result ("increases", "drops",
+# "reduced to"), not an imperative.
+_VERB_KIND_CHANGE_FORMS = frozenset(f for f in _VERB_KIND if f.endswith(("s", "ed", "ing")) and _VERB_KIND[f] in ("inc", "dec"))
+_PARTICLE = re.compile(r"\b(?:down|up)\s+(?:to|from)\b")
+_SUBJECT_CHANGE = {"rise": "increase", "fall": "decrease", "inc": "increase", "dec": "decrease"}
+_KEEP_LEVEL = re.compile(r"\b(?:above|below|under|over|at|within)\b")
+_CHANGE_PHRASE = re.compile(r"\s+(?:to|by|from|below|under|above|over|beneath|past)\b")
+
+
+def _stated_direction(low: str, words: list[str], verb: str | None) -> str | None:
+    """increase / decrease / maintain as a verb states it, in any form ("Reducing", "to maintain", "falls to")."""
+    if " down " in low or " up " in low:
+        m = _PARTICLE.search(low)
+        if m and (m.group(0).startswith("down") or m.group(0).endswith("from")):
+            return "decrease" if m.group(0).startswith("down") else "increase"  # "get churn down to 3%", "up from"
+    if verb is not None:
+        if verb in lx.MAINTAIN_VERBS:
+            return "maintain"
         if verb in lx.DECREASE_VERBS:
             return "decrease"
         if verb in lx.INCREASE_VERBS and verb not in lx.DELIVERABLE_VERBS:
             return "increase"
+    for i, w in enumerate(words[:6]):
+        kind = _VERB_KIND.get(w)
+        if kind is None:
+            continue
+        if i == 0 and verb is None and kind in ("inc", "dec") and w.endswith("ing"):
+            return _SUBJECT_CHANGE[kind]  # "Reducing overhead by 20%"
+        if kind == "keep":
+            if i and words[i - 1] == "to" and _KEEP_LEVEL.search(" ".join(words[i + 1:i + 6])):
+                return "maintain"  # "Enable the team to maintain reserves above ..."
+        elif i and (kind in ("rise", "fall") or w in _VERB_KIND_CHANGE_FORMS):
+            pos = low.find(w)
+            if pos >= 0 and _CHANGE_PHRASE.match(low, pos + len(w)):
+                return _SUBJECT_CHANGE[kind]  # "review time falls to 5 days"
+    return None
+
+
+def _direction(low: str, words: list[str], verb: str | None, p: dict[str, Any]) -> str | None:
+    """increase / decrease / maintain: a verb that states it first, then the parsed fields (baseline and
+    target, metric, comparator)."""
+    if verb in lx.MAINTAIN_VERBS or _STAY.search(low) or (
+        verb == "hold" and _HOLD_AT.search(low)
+    ):
+        return "maintain"
+    stated = _stated_direction(low, words, verb)
+    if stated is not None:
+        return stated
+    target, baseline = p["target"], p["baseline"]
+    if target is None:
         return None
     if baseline is not None and baseline != target:
         return "increase" if target > baseline else "decrease"
-    if verb in lx.DECREASE_VERBS or any(w in lx.DECREASE_VERBS for w in words[:2]):
+    if any(w in lx.DECREASE_VERBS for w in words[:2]):
         return "decrease"
     if verb in lx.AMBIGUOUS_VERBS:
         return "decrease" if _polarity_decrease(p["metric"] or "") else "increase"

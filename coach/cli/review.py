@@ -6,10 +6,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coach.errors import InputError
 from coach.io import FORMATS, load_path, loads
 from coach.models import OKRSet
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from coach.evaluation import EvalResult, RuleScore
 
 
 def _read_input(path: str, fmt: str) -> OKRSet:
@@ -76,12 +82,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         raise InputError("file not found", location=str(path))
-    result = evaluate(read_items(path), rules=args.rules or None, profile=args.profile)
+    result = evaluate(read_items(path), rules=args.rules or None, profile=args.profile, folds=args.folds,
+                      part=args.split, by_source=args.by_source)
     if args.format == "json":
         print(result.model_dump_json(indent=2))
         return 0
     con = Console(highlight=False, no_color=not sys.stdout.isatty())
-    table = Table(title=f"{result.items} labelled objectives from {path.name}")
+    sp = result.split
+    if result.items == 0:
+        print(f"no labelled record is in the {sp.scored_part} part of {path.name}: its sites are all on the other "
+              f"side ({', '.join(sp.heldout_sites + sp.tune_sites)})", file=sys.stderr)
+    part = {"all": "", "tune": " (tune sites only)", "heldout": " (held-out sites only)"}[sp.scored_part]
+    table = Table(title=f"{result.items} labelled objectives from {path.name}{part}")
     for col in ("rule", "support", "tp", "fp", "fn", "precision", "recall", "F1"):
         table.add_column(col, justify="left" if col == "rule" else "right")
     for r in result.rules:
@@ -90,12 +102,59 @@ def cmd_eval(args: argparse.Namespace) -> int:
     con.print(table)
     con.print(f"parse exact-match: {result.parse_exact}/{result.parse_total} = {result.parse_exact_match:.3f}")
     con.print("parse field accuracy: " + ", ".join(f"{k} {v:.2f}" for k, v in result.parse_field_accuracy.items()))
+    if result.folds:
+        _print_folds(con, result)
+    if result.by_source:
+        _print_sources(con, result)
     if args.verbose:
         for m in result.misses:
-            con.print(m)
+            con.print(m, markup=False, soft_wrap=True)
         for pm in result.parse_misses:
-            con.print(f"parse miss: {pm.text!r} expected {pm.expected} got {pm.got.model_dump()}")
+            con.print(f"parse miss: {pm.text!r} expected {pm.expected} got {pm.got.model_dump()}  [{pm.site}]",
+                      markup=False, soft_wrap=True)
     return 0
+
+
+def _cell(r: RuleScore) -> str:
+    return f"{r.f1:.2f}/{r.precision:.2f} ({r.support})" if r.support or r.fp else "-"
+
+
+def _print_folds(con: Console, result: EvalResult) -> None:
+    """Rule x fold table (F1 / precision (positives)), then which sites are in which part."""
+    from rich.table import Table
+
+    sp, folds = result.split, result.folds
+    table = Table(title=f"by source fold (k={sp.folds}; fold {sp.heldout_fold} is held out): F1/precision (positives)")
+    table.add_column("rule", no_wrap=True)
+    for f in folds:
+        table.add_column(f"fold {f.fold}\n{'held-out' if f.part == 'heldout' else 'tune'}", justify="right", no_wrap=True)
+    table.add_column("pooled\n(whole file)", justify="right", no_wrap=True)
+    table.add_row("sites / objectives", *(f"{len(f.sites)} / {f.items}" for f in folds),
+                  f"{len(sp.heldout_sites) + len(sp.tune_sites)} / {result.items}")
+    whole = {r.rule: r for r in result.rules}
+    for rule in whole:
+        table.add_row(rule, *(_cell(next(r for r in f.rules if r.rule == rule)) for f in folds), _cell(whole[rule]))
+    table.add_row("parse exact-match", *(f"{f.parse_exact_match:.2f} ({f.parse_total})" for f in folds),
+                  f"{result.parse_exact_match:.2f} ({result.parse_total})")
+    con.print(table)
+    con.print("The rule engine learns nothing from labelled data, so the pooled figure over the folds is the "
+              "whole-file figure; the folds show how much agreement moves from one group of sites to another.")
+    con.print(f"held-out sites (fold {sp.heldout_fold}): " + ", ".join(sp.heldout_sites), markup=False)
+    con.print("tune sites: " + ", ".join(sp.tune_sites), markup=False)
+
+
+def _print_sources(con: Console, result: EvalResult) -> None:
+    from rich.table import Table
+
+    table = Table(title="by source site")
+    for col in ("site", "fold", "obj.", "KRs", "label misses", "parse exact"):
+        table.add_column(col, justify="left" if col == "site" else "right", no_wrap=True)
+    for s in result.by_source:
+        misses = sum(r.fp + r.fn for r in s.rules)
+        table.add_row(s.name, f"{s.fold}{'*' if s.part == 'heldout' else ''}", str(s.items), str(s.key_results),
+                      str(misses), f"{s.parse_exact}/{s.parse_total}")
+    con.print(table)
+    con.print("* held-out fold; label misses = false alarms + misses over every scored rule")
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -154,4 +213,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--profile", default=None)
     e.add_argument("--format", choices=["text", "json"], default="text")
     e.add_argument("--verbose", "-v", action="store_true", help="list every miss")
+    e.add_argument("--split", choices=["all", "tune", "heldout"], default="all",
+                   help="score only the tune or the held-out sites of the fixed split by source (default: all)")
+    e.add_argument("--folds", type=int, default=3, metavar="K",
+                   help="number of source folds; a site's fold is a stable hash of its name (default: 3)")
+    e.add_argument("--by-source", action="store_true", help="add a table of figures per source site")
     e.set_defaults(func=cmd_eval)
