@@ -23,7 +23,7 @@ def kind(text: str, lang) -> str:  # type: ignore[no-untyped-def]
     a = analyse(text)
     if a.baseline_stated:
         return "result"  # "from X to Y" measures a change whatever the verb (the rule checks this first)
-    return kr_kind(text, a.parsed.target is not None, lang)[0]
+    return kr_kind(text, a.parsed.target is not None or a.has_number, lang)[0]
 
 
 TASKS = [

@@ -438,7 +438,7 @@ def kr_reading(t: Target, p: dict[str, Any]) -> list[Hit]:
     assert a is not None
     if a.baseline_stated and "task" in p["_fires_on"]:
         return []  # "from X to Y" measures a change in a result, whatever the verb
-    kind, evidence = kr_kind(t.text, a.parsed.target is not None, p["_lang"])
+    kind, evidence = kr_kind(t.text, a.parsed.target is not None or a.has_number, p["_lang"])
     if kind not in p["_fires_on"]:
         return []
     return [Hit(evidence=evidence, values={"verb": evidence, "kind": kind})]
@@ -471,7 +471,7 @@ def holds_level(t: Target, p: dict[str, Any]) -> list[Hit]:
     if a.parsed.direction == "maintain" and a.parsed.target is not None:
         first = first_words(t.text, 2)
         return [Hit(evidence=" ".join(first), values={"metric": a.parsed.metric or "this metric"})]
-    verb = reading(t.text, a.parsed.target is not None, p["_lang"])
+    verb = reading(t.text, a.parsed.target is not None or a.has_number, p["_lang"])
     if verb is None:
         return []
     return [Hit(evidence=verb, values={"metric": a.parsed.metric or "this level"})]
