@@ -266,6 +266,16 @@ def count_range(t: Target, p: dict[str, Any]) -> list[Hit]:
     return [hit]
 
 
+def _counts_things(after: list[str], p: dict[str, Any]) -> bool:
+    """The number is followed by the plural noun it counts (before any level word): '500 influencers'."""
+    for w in after[:3]:
+        if w in p["_level_words"] or w in p["_time_units"]:
+            return False
+        if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+            return True
+    return False
+
+
 def _derive_missing_baseline(p: dict[str, Any]) -> dict[str, Any]:
     return {"_level_words": _words_param(p, "level_words"), "_count_words": _words_param(p, "count_words"),
             "_relative_after": _words_param(p, "relative_after"), "_not_level_after": _words_param(p, "not_level_after"),
@@ -289,8 +299,11 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
         after = _letter_words(text[a.target_span[1]: a.target_span[1] + 30].lower())[:3]
         before = text[max(0, a.target_span[0] - 14): a.target_span[0]].lower()
     rel = p["_relative_after"]
-    if (after[:1] and after[0] in rel) or (len(after) > 1 and after[1] in rel and after[0] not in ("or", "and")):
-        return []  # "20% more leads", "a 50% time saving": a change relative to today, not a level
+    if (after[:1] and after[0] in rel) or (len(after) > 1 and after[1] in rel and after[0] not in ("or", "and")) \
+            or re.search(r"\bby\b", before):
+        return []  # "20% more leads", "a 50% time saving", "by at minimum 20%": a change relative to today
+    if pk.unit != "%" and not a.to_level and _counts_things(after, p):
+        return []  # "500 partners sharing ...", "30 allies": a count of things or people, whatever else it names
     under_bar = pk.comparator in ("<", "<=") or any(w in before for w in ("within", "under", "below", "less than"))
     duration = (pk.unit in p["_time_units"] or (after[:1] and after[0] in p["_time_units"])) and under_bar
     if pk.unit != "%" and not duration:
