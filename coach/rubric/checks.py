@@ -268,7 +268,7 @@ def count_range(t: Target, p: dict[str, Any]) -> list[Hit]:
 
 def _counts_things(after: list[str], p: dict[str, Any]) -> bool:
     """The number is followed by the plural noun it counts (before any level word): '500 influencers'."""
-    for w in after[:3]:
+    for w in after[:5]:
         if w in p["_level_words"] or w in p["_time_units"]:
             return False
         if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
@@ -288,15 +288,21 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     a = t.analysis
     assert a is not None
     pk = a.parsed
-    if pk.target is None or a.baseline_stated or a.relative or pk.direction == "maintain":
+    if a.baseline_stated or a.relative or pk.direction == "maintain":
         return []
+    if pk.target is None:
+        # Several competing targets ("at least 30% of X and at least 50% of Y"): shares still need their starts.
+        shares = [n for n in a.nums if n.unit == "%" and not n.weak]
+        if len(shares) < 2:
+            return []
+        return [Hit(evidence=t.text[shares[0].start: shares[0].end].strip(), values={"metric": "these shares"})]
     if pk.target == 0:
         return []  # none at all: an absolute bar, whatever the start ("Bring errors down to 0")
     text = t.text
     after: list[str] = []
     before = ""
     if a.target_span:
-        after = _letter_words(text[a.target_span[1]: a.target_span[1] + 30].lower())[:3]
+        after = _letter_words(text[a.target_span[1]: a.target_span[1] + 40].lower())[:5]
         before = text[max(0, a.target_span[0] - 14): a.target_span[0]].lower()
     rel = p["_relative_after"]
     if (after[:1] and after[0] in rel) or (len(after) > 1 and after[1] in rel and after[0] not in ("or", "and")) \
@@ -309,7 +315,8 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     if pk.unit != "%" and not duration:
         # A share always has a level, and so does a duration under a bar; other metrics say so by their words
         # (the words of the metric, less modifiers such as "full time") or by "to <level>".
-        metric_words = _letter_words((pk.metric or text).lower())
+        # The parser's metric, and the words right after the number ("a 9 NPS"), name what is measured.
+        metric_words = _letter_words((pk.metric or text).lower()) + [w for w in after[:2] if w in p["_level_words"]]
         metric_words = [w for i, w in enumerate(metric_words) if not (i + 1 < len(metric_words)
                                                                       and metric_words[i + 1] in p["_not_level_after"]
                                                                       and w in p["_level_words"])]
