@@ -278,7 +278,8 @@ def _counts_things(after: list[str], p: dict[str, Any]) -> bool:
 
 def _derive_missing_baseline(p: dict[str, Any]) -> dict[str, Any]:
     return {"_level_words": _words_param(p, "level_words"), "_count_words": _words_param(p, "count_words"),
-            "_relative_after": _words_param(p, "relative_after"), "_not_level_after": _words_param(p, "not_level_after"),
+            "_relative_after": _words_param(p, "relative_after"),
+            "_not_level_after": _words_param(p, "not_level_after"),
             "_time_units": _words_param(p, "duration_units")}
 
 

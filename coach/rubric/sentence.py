@@ -1,0 +1,327 @@
+"""Sentences: the frame of a key result or objective (imperative, done state, subject and verb, noun phrase),
+its verb and that verb's class, and what its object is about."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from coach.rubric.words import (
+    AGENT_ENDINGS, AUX, CONJ, DETERMINERS, MASS_S, NEGATIVE_BAR, PREPS, PRONOUNS, S_FUNCTION_WORDS, TIME_WORDS,
+    Language, clean, flags, is_number, lemma, tokens,
+)
+
+# Readings
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    frame: str  # imperative | past | declarative | done | noun_phrase | empty
+    verb: str | None  # the word as written (lower case)
+    verb_lemma: str | None
+    verb_class: str | None  # change | result | hold | state | action
+    comparative: bool
+    state_object: bool  # the object's head is a quality or state, not a thing
+    people_object: bool  # the object is people, or described by how it should be for them
+    object_words: tuple[str, ...]
+
+
+def verb_class(lem: str, lang: Language) -> str:
+    if lem in lang.hold_verbs:
+        return "hold"
+    if lem in lang.change_verbs or _made_from_adjective(lem):
+        return "change"
+    if lem in lang.result_verbs:
+        return "result"
+    if lem in lang.state_verbs:
+        return "state"
+    return "action"
+
+
+def _made_from_adjective(verb: str) -> bool:
+    """deepen, widen, shorten, strengthen: verbs that mean 'make more <adjective>'."""
+    if len(verb) < 6 or not verb.endswith("en"):
+        return False
+    stem = verb[:-2]
+    for s in (stem, stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem):
+        f = flags(s)
+        if "A" in f or (s.endswith("th") and "N" in f):  # strength -> strengthen, length -> lengthen
+            return True
+    return False
+
+
+def has_comparison(toks: list[str], lang: Language) -> bool:
+    """A comparison: "more", "fewer", an -er/-est form ("faster"), or "as fast as"."""
+    for i, w in enumerate(toks):
+        if w in lang.comparison_words:
+            return True
+        f = flags(w)
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        # "customer" and "smoother" are nouns too: a comparative is not followed by the noun it would modify
+        free = nxt is None or nxt in PREPS or nxt in CONJ or nxt == "than"
+        if "C" in f and "A" in f and (("N" not in f and "V" not in f) or free or i == 0):
+            return True
+        if free and not f and len(w) > 5 and w.endswith("er") and any(
+                "A" in flags(stem) for stem in (w[:-2], w[:-1], w[:-3] + "y", w[:-3])):
+            return True  # a comparative the table lacks ("smoother", "snappier")
+        if w == "as" and i + 2 < len(toks) and toks[i + 2] == "as" and "A" in flags(toks[i + 1]):
+            return True
+    return False
+
+
+def _object_traits(obj: list[str] | tuple[str, ...], lang: Language) -> tuple[bool, bool]:
+    """(state, for_people) of the object noun phrase.
+
+    state: its head names a quality or state ("awareness of our mission", "stronger relationships");
+    for_people: it is about people or says how something should be for them ("our reps", "a memorable first
+    week", "a team customers rave about").
+    """
+    chunk: list[str] = []
+    rest_at = len(obj)
+    for i, w in enumerate(obj):
+        fw = flags(w)
+        if chunk and ((w in PREPS or w in CONJ or w in lang.state_clause_words)
+                      or (("G" in fw or "D" in fw) and "N" not in fw and "A" not in fw)):
+            rest_at = i  # "a report characterizing performance": the head is "report"
+            break
+        if w not in DETERMINERS and not is_number(w):
+            chunk.append(w)
+    if not chunk:
+        return False, False
+    head = chunk[-1]
+    fh = flags(head)
+    indefinite = any(w in ("a", "an") for w in obj[:rest_at])
+    state = (head.endswith(lang.state_noun_endings) and len(head) > 5 and "V" not in fh and not indefinite) or (
+        False) or any(
+        "C" in flags(w) and "N" not in flags(w) for w in chunk)
+    people = any(
+        "A" in flags(w) and "N" not in flags(w) and w.endswith(lang.quality_adjective_endings) for w in chunk) or (
+        rest_at < len(obj) and obj[rest_at] in lang.state_clause_words
+        and _clause_about_people(obj[rest_at + 1:], lang)) or about_people(tuple(obj), lang, True)
+    return state, people
+
+
+MODALS = frozenset("will shall must should would can could to aim want need plan going".split())
+
+
+def _clause_about_people(clause: list[str] | tuple[str, ...], lang: Language) -> bool:
+    """'... where the community is heard', '... customers rave about': the clause says how it is for people."""
+    return any(w in lang.people_nouns or w in PRONOUNS or lemma(w) in lang.experience_verbs
+               or (w.endswith("ies") and w[:-3] + "y" in lang.people_nouns) for w in clause[:8])
+
+
+def _skip_lead_in(toks: list[str], lang: Language) -> list[str]:
+    """'We will launch', 'To launch', 'Our goal is to launch' -> 'launch'; 'We have a strong base' stays."""
+    i = 0
+    while i < len(toks) - 1 and toks[i] in lang.lead_ins:
+        if toks[i] in PRONOUNS and toks[i + 1] not in MODALS:
+            break  # "We have ...": the pronoun is the subject of a statement
+        i += 1
+    return toks[i:]
+
+
+_LEAD_CLAUSE = re.compile(r"^(?:for|each|every|by|in|within|twice|once|during|over|after|before|starting|from|"
+                          r"as|when|until|given)\b[^,]{0,60},\s+", re.I)
+NOMINAL_BEFORE = DETERMINERS | PREPS | frozenset({"who", "which", "that", "whose"})
+
+
+_GOAL_PREAMBLE = re.compile(r"^(?:our|the|my|this|a)\s+(?:main\s+|key\s+|big\s+)?(?:goal|aim|objective|mission|"
+                            r"plan|focus|priority|intent|ambition)\s+(?:is|will be|for [^,]{1,30} is)\s+(?:to\s+)?",
+                            re.I)
+
+
+def _strip_lead_clause(text: str) -> str:
+    """"For every sprint, the team ..." -> "the team ..."; "Our goal is to grow ..." -> "grow ..."."""
+    g = _GOAL_PREAMBLE.match(text)
+    if g and len(text) - g.end() > 3:
+        text = text[g.end():]
+    m = _LEAD_CLAUSE.match(text)
+    if not m or len(text) - m.end() <= 8:
+        return text
+    frame = tokens(text[:m.end()])
+    if len(frame) > 6 or any("Z" in flags(w) and "N" not in flags(w) for w in frame):
+        return text  # a clause with its own verb ("Every buyer who reaches out gets ..."), not a frame
+    return text[m.end():]
+
+
+def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) -> bool:
+    """Is toks[j] the finite verb of a clause whose subject came before it?"""
+    w = toks[j]
+    prev = toks[j - 1]
+    if prev.endswith("ly") and "R" in flags(prev) and j >= 2:
+        prev = toks[j - 2]  # "Customers rarely notice ...": look past the adverb to the subject
+    if prev in NOMINAL_BEFORE or prev in CONJ or is_number(prev) or prev in MODALS or (
+            prev.endswith("ly") and "R" in flags(prev)):
+        return False
+    f = flags(w)
+    nxt = toks[j + 1] if j + 1 < len(toks) else None
+    if "N" in f and nxt in DETERMINERS and j + 2 < len(toks) and toks[j + 2] in TIME_WORDS:
+        return False  # "12 tech talks this quarter": a time phrase follows a plural noun, not an object a verb
+    if "Z" in f:
+        if "N" not in f:
+            return nxt is not None and nxt != "to"  # "ticket templates to ...": a plural the table lacks as a noun
+        if toks[0] in DETERMINERS and j <= 4:
+            return True  # "Every enterprise deal benefits from ...", "Our outreach starts conversations"
+        if j == 1 and nxt in PREPS and "V" not in flags(toks[0]):
+            return True  # "Sales walks into every renewal": a one-word subject, then its verb
+        if j == 1 and "G" in flags(toks[0]) and nxt is not None:
+            return True  # "Marketing hands sales the leads": a gerund subject, then its verb
+        return nxt is not None and ((nxt in DETERMINERS and nxt != "that") or is_number(nxt)
+                                    or nxt in ("up", "down", "more", "less", "fewer", "back", "out")
+                                    or ("R" in flags(nxt) and "A" not in flags(nxt)))
+    subject_like = prev in PRONOUNS or prev == "people" or (
+        prev.endswith("s") and not prev.endswith("ss") and prev not in MASS_S and prev not in S_FUNCTION_WORDS)
+    if "V" in f and "N" not in f and "A" not in f:
+        # only a verb ("know", "collaborate") after a word that is not a determiner or preposition, unless the two
+        # open a list of imperatives ("Design, implement and run ...")
+        return not ("V" in flags(prev) and prev not in people and prev not in PRONOUNS
+                    and not (prev.endswith("s") and not prev.endswith("ss")))
+    fn = flags(nxt) if nxt else ""
+    if "V" in f and subject_like and nxt is not None and nxt not in CONJ and (
+            nxt in DETERMINERS or nxt in PRONOUNS or nxt in PREPS or not fn or "N" not in fn or "A" in fn
+            or "R" in fn):
+        return True  # "Deals move through ...", "New users experience the core value ...": a plural subject, its verb
+    return False
+
+
+@lru_cache(maxsize=8192)
+def _read(text: str, lang: Language) -> Reading:
+    toks = _skip_lead_in(tokens(_strip_lead_clause(clean(text))), lang)
+    while len(toks) > 1 and toks[0].endswith("ly") and "R" in flags(toks[0]):
+        toks = toks[1:]  # "Successfully launch ...": the adverb says how, the verb after it what
+    words = [w for w in toks if not is_number(w)]
+    if not words:
+        return Reading("empty", None, None, None, False, False, False, ())
+    comparative = has_comparison(toks, lang)
+    first = toks[0]
+    f0 = flags(first)
+    nxt = toks[1] if len(toks) > 1 else ""
+    # A base-form verb first is an imperative ("Write the guide") unless a finite verb follows, which makes
+    # the first word part of the subject ("Support requests get resolved", "Churn goes down"), or the next
+    # word is a metric it qualifies ("Record growth").
+    if first in lang.state_verbs and len(toks) > 1 and first not in ("love", "value", "trust"):
+        return _imperative(first, toks, 1, comparative, lang, "imperative")
+    if "V" in f0 and "C" not in f0 and first not in DETERMINERS and first not in NEGATIVE_BAR:
+        ambiguous = "N" in f0 or "A" in f0
+        subject = ambiguous and any(
+            (_finite_at(toks, j, lang.people_nouns) and (j >= 2 or "N" not in flags(toks[j]) or "Z" in flags(toks[j])))
+            or toks[j] in AUX or toks[j] in lang.capability_modals
+            for j in range(1, min(len(toks), 6)) if toks[j - 1] not in NOMINAL_BEFORE)
+        metric = ambiguous and verb_class(first, lang) == "action" and _compound_names_metric(toks, lang)
+        if not subject and not metric:
+            return _imperative(first, toks, 1, comparative, lang, "imperative")
+    if "G" in f0 and "V" not in f0 and not any(
+            toks[j] in AUX or _finite_at(toks, j, lang.people_nouns) for j in range(1, min(len(toks), 7))):
+        # "Hiring 2 developers", "Attending 2 events": the activity itself (not "Shipping feels routine")
+        return _imperative(first, toks, 1, comparative, lang, "imperative")
+    if "D" in f0 and "V" not in f0 and "A" not in f0:  # "Delivered a strategy ...", "Shipped the beta"
+        return _imperative(first, toks, 1, comparative, lang, "past")
+    # An unknown word, then a determiner or a number: a verb the table does not know ("Onboard 20 ...").
+    if not f0 and first.isalpha() and (nxt in DETERMINERS or (nxt and is_number(nxt))) and text.lstrip()[:1].isalpha():
+        return _imperative(first, toks, 1, comparative, lang, "imperative")
+    # The subject comes first: find its verb.
+    for j in range(1, len(toks)):
+        w = toks[j]
+        f = flags(w)
+        if w in lang.capability_modals:
+            return Reading("done", w, w, "action", comparative, False, False, tuple(toks[j + 1:]))
+        if w in AUX and j + 1 < len(toks):
+            k = j + 1
+            while k < len(toks) and (toks[k] in ("been", "being", "not", "now", "all", "already")
+                                     or ("R" in flags(toks[k]) and toks[k].endswith("ly"))):
+                k += 1
+            nxt_w = toks[k] if k < len(toks) else ""
+            fn = flags(nxt_w)
+            after = toks[k + 1] if k + 1 < len(toks) else ""
+            if "G" in fn and ("N" not in fn or (w in ("is", "are", "am", "was", "were") and after in DETERMINERS)):
+                # "The team is modeling a set of data": an activity under way
+                return Reading("done", nxt_w, lemma(nxt_w), "action", comparative, False, False, tuple(toks[k + 1:]))
+            if any(x in lang.done_states for x in toks[k:k + 3]) or ("D" in fn and "C" not in fn) or (
+                    w in ("has", "have", "had") and "D" not in fn):
+                # "The guide is published", "Every alert has a runbook", "We have delivered a report"
+                lem = lemma(nxt_w) if "D" in fn else w
+                return Reading("done", nxt_w or w, lem, verb_class(lem, lang) if "D" in fn else "action",
+                               comparative, False, False, tuple(toks[k + 1:]))
+            return Reading("declarative", w, lemma(w), "state", comparative, False, False, tuple(toks[j + 1:]))
+        if w in lang.done_states and toks[j - 1] not in DETERMINERS:
+            return Reading("done", w, w, "action", comparative, False, False, tuple(toks[j + 1:]))
+        if "D" in f and "V" not in f and "N" not in f and j <= 10 and toks[j - 1] not in NOMINAL_BEFORE \
+                and not (toks[j - 1].endswith("ly") and "R" in flags(toks[j - 1])):
+            # "Announcements published and shared", "Engine featured at 3 conferences"
+            lem = lemma(w)
+            return Reading("done", w, lem, verb_class(lem, lang), comparative, False, False, tuple(toks[j + 1:]))
+        if _finite_at(toks, j, lang.people_nouns):
+            lem = lemma(w)
+            cls = "state" if lem in lang.experience_verbs else verb_class(lem, lang)
+            return Reading("declarative", w, lem, cls, comparative, False, False, tuple(toks[j + 1:]))
+    low = " ".join(toks)
+    for state in lang.done_states:
+        if " " in state and f" {state}" in f" {low}":  # "... in place", "... up and running"
+            return Reading("done", state, state, "action", comparative, False, False, ())
+    return Reading("noun_phrase", None, None, None, comparative, *_object_traits(toks, lang), tuple(toks))
+
+
+def _compound_names_metric(toks: list[str], lang: Language) -> bool:
+    """'Candidate experience score of 4.5 or higher': the first word starts a noun compound whose last word
+    names a metric, followed by its value, so the first word is not an imperative verb."""
+    last = None
+    end = len(toks)
+    for i, w in enumerate(toks[1:4], 1):
+        f = flags(w)
+        if w in DETERMINERS or w in PREPS or w in CONJ or is_number(w) or (f and "N" not in f):
+            end = i
+            break
+        last = w
+    if last is None or not any(is_number(w) for w in toks):
+        return False
+    after = toks[end] if end < len(toks) else None
+    if after is not None and not (after in PREPS or is_number(after) or after in ("or", "at", "above", "below")):
+        return False
+    return last in lang.measure_nouns or (last.endswith(lang.state_noun_endings) and len(last) > 5
+                                          and "V" not in flags(last))
+
+
+def _imperative(word: str, toks: list[str], i: int, comparative: bool, lang: Language, frame: str) -> Reading:
+    lem = word if "V" in flags(word) else lemma(word)
+    obj = toks[i:]
+    while obj and (obj[0] in ("and", "&", "/") or obj[0] in ("out", "up", "on")):
+        obj = obj[1:]
+        if obj and "V" in flags(obj[0]) and obj[0] not in DETERMINERS:  # "Record and publish 5 episodes"
+            obj = obj[1:]
+    cls = verb_class(lem, lang)
+    if cls == "action" and lem in ("make", "get") and has_comparison(obj[:4], lang):
+        cls = "change"  # "Make onboarding smoother": a change wished for, not a thing made
+    if cls == "action" and lem in ("bring", "drive", "push", "take", "go", "move", "get") and (
+            "down" in obj[1:] or "up" in obj[1:] or any(w == "to" and i + 1 < len(obj) and is_number(obj[i + 1])
+                                                          for i, w in enumerate(obj))):
+        cls = "change"  # "Bring production errors down to 0", "Bring satisfaction to 4.6"
+
+    return Reading(frame, word, lem, cls, comparative, *_object_traits(obj, lang), tuple(obj))
+
+
+def read(text: str, lang: Language) -> Reading:
+    return _read(text, lang)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def about_people(obj: tuple[str, ...], lang: Language, complement: bool = False) -> bool:
+    """People are the object's head, or the head of an 'of' phrase ('the growth of our reps'); a beneficiary
+    ('training for the sales team') or a modifier ('team processes') does not count. With `complement`, the
+    people must be followed by what they should do or be ('Help our reps close faster', 'reps who ...')."""
+    for i, w in enumerate(obj):
+        if w in PREPS and w != "of" or w in lang.state_clause_words:
+            return False
+        if w in lang.people_nouns or w in PRONOUNS or (w.endswith("ies") and w[:-3] + "y" in lang.people_nouns) or (
+                complement and w.endswith(AGENT_ENDINGS) and len(w) > 5):
+            nxt = obj[i + 1] if i + 1 < len(obj) else None
+            fn = flags(nxt) if nxt else ""
+            if complement:
+                if nxt is not None and (nxt == "to" or nxt in lang.state_clause_words or "V" in fn or "Z" in fn):
+                    return True
+                continue
+            if nxt is None or nxt in PREPS or nxt in CONJ or nxt in lang.state_clause_words or (fn and "N" not in fn):
+                return True  # the head, not a modifier ("partner portal", "team processes")
+    return False
