@@ -9,6 +9,7 @@ this checkout, `language: python`) runs when OKR_COACH_TEST_PRECOMMIT_INSTALL=1 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -127,3 +128,50 @@ def test_try_repo_installs_the_hook_like_a_user(repo: Path, tmp_path: Path) -> N
     git(repo, "add", "-A")
     run = pre_commit(repo, "try-repo", str(ROOT), "okr-coach", "--all-files", env=env)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+# -- docs/ci.md stays true -------------------------------------------------------------------------------------------
+
+CI_DOC = (ROOT / "docs" / "ci.md").read_text()
+
+
+def _yaml_blocks() -> list[object]:
+    return [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", CI_DOC, re.S)]
+
+
+def test_the_documented_local_hook_matches_the_published_one() -> None:
+    local = next(b for b in _yaml_blocks() if isinstance(b, dict) and b.get("repos", [{}])[0].get("repo") == "local")
+    hook = local["repos"][0]["hooks"][0]
+    for key in ("id", "entry", "files", "types"):
+        assert hook[key] == HOOKS[0][key], key
+
+
+def test_the_documented_ci_step_writes_sarif_and_gates(tmp_path: Path) -> None:
+    workflow = next(b for b in _yaml_blocks() if isinstance(b, dict) and "jobs" in b)
+    step = next(s for s in workflow["jobs"]["review"]["steps"] if s.get("name") == "Review the OKR files")
+    command = step["run"]
+    assert "--format sarif" in command
+    upload = next(s for s in workflow["jobs"]["review"]["steps"] if "upload-sarif" in s.get("uses", ""))
+    assert upload["if"] == "always()" and upload["with"]["sarif_file"] in command
+
+    if " -m " in okr_coach_cmd():
+        pytest.skip("no okr-coach script installed beside this interpreter")
+    (tmp_path / "okrs").mkdir()
+    shutil.copy(DATA / "weak-okrs.yaml", tmp_path / "okrs" / "support.yaml")
+    shutil.copy(DATA / "good-okrs.yaml", tmp_path / "okrs" / "success.yaml")
+    env = {**env_for(tmp_path), "PATH": f"{Path(okr_coach_cmd()).parent}{os.pathsep}{os.environ['PATH']}"}
+    run = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and "score 68 is under --fail-under 80" in run.stderr
+    sarif = json.loads((tmp_path / "okr-coach.sarif").read_text())
+    assert sarif["version"] == "2.1.0"
+    results = sarif["runs"][0]["results"]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {"okrs/support.yaml"}
+    rule_ids = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert all(r["ruleId"] in rule_ids and r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
+               for r in results)
+    assert {r["ruleId"] for r in results} >= {"kr.outcome", "objective.outcome", "kr.baseline"}
+
+    shutil.copy(DATA / "weak-okrs-fixed.yaml", tmp_path / "okrs" / "support.yaml")
+    run = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads((tmp_path / "okr-coach.sarif").read_text())["runs"][0]["results"] == []

@@ -140,3 +140,17 @@ def test_the_docs_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     assert "set score 75/100" in out and "fix:" in out
     assert "rubric-only results:" in out and "role_example" in out
     assert "original (" in out and "no improvement:" in out
+
+
+def test_the_readme_section_covers_every_way_in_and_its_example_runs(capsys: pytest.CaptureFixture,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Use it from other tools", 1)[1].split("\n## ", 1)[0]
+    for way in ("**HTTP**", "**MCP**", "**pre-commit and CI**", "**Python**"):
+        assert way in section, way
+    for ref in ("docs/mcp.md", "docs/ci.md", "docs/python.md"):
+        assert (ROOT / ref).exists() and ref in section
+    monkeypatch.chdir(ROOT)
+    (block,) = re.findall(r"```python\n(.*?)```", section.replace("\n  ", "\n"), re.S)
+    exec(compile(block, "README.md", "exec"), {})  # noqa: S102
+    assert capsys.readouterr().out.startswith("75 [")
