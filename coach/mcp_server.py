@@ -173,12 +173,12 @@ def build_server(settings: Settings | None = None, *, llm: LLMLike | None = None
     @server.tool(
         name="rewrite", title="Rewrite one objective or key result", annotations=_PROPOSES,
         description=(
-            "Propose better wordings for one objective or one key result. The language model only proposes; the rubric "
-            "re-scores each proposal and keeps only those that score strictly higher than the original (`candidates`, best "
-            "first; `rejected` counts the rest), so only improvements come back. Give either a whole set as `okrs` "
-            "text with `objective_index` (and `kr_index` for a key result; 0-based), or a single `objective` "
-            "(optionally with one `key_result` to rewrite that key result). Without a usable model, `candidates` "
-            "is empty and `fallback_reason` says why."),
+            "Propose better wordings for one objective or one key result. The language model only proposes; the "
+            "rubric re-scores each proposal and keeps only those that score strictly higher than the original "
+            "(`candidates`, best first; `rejected` counts the rest), so only improvements come back. Give either a "
+            "whole set as `okrs` text with `objective_index` (and `kr_index` for a key result; 0-based), or a single "
+            "`objective` (optionally with one `key_result` to rewrite that key result). Without a usable model, "
+            "`candidates` is empty and `fallback_reason` says why."),
     )
     def rewrite(
         okrs: Annotated[str | None, Field(description="A whole OKR set as text (any supported format).")] = None,

@@ -150,8 +150,8 @@ def test_stdio_session_reviews_like_the_cli_and_survives_bad_input(server_env: d
             seen["rule"] = await c.call_tool("explain_rule", {"rule_id": "kr.baseline"})
             seen["resources"] = await c.list_resources()
             seen["rubric"] = await c.read_resource("okr://rubric")
-            seen["examples"] = await c.call_tool("find_examples", {"role": "Support", "query": "answer customers faster",
-                                                                   "k": 3})
+            seen["examples"] = await c.call_tool("find_examples", {"role": "Support", "k": 3,
+                                                                   "query": "answer customers faster"})
 
     anyio.run(session)
 

@@ -82,7 +82,8 @@ def test_review_is_the_cli_report() -> None:
     from coach import load, review
 
     cli = subprocess.run([sys.executable, "-m", "coach.cli.main", "review", str(WEAK), "--format", "json"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                         capture_output=True, text=True, cwd=ROOT, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert review(load(WEAK)).model_dump(mode="json") == json.loads(cli.stdout)
 
 
