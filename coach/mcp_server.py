@@ -113,10 +113,15 @@ def build_server(settings: Settings | None = None, *, llm: LLMLike | None = None
         text: Annotated[str, Field(description="The OKR set as text, in any supported format.")],
         format: Annotated[FormatName, Field(description="Input format; auto guesses it from the text.")] = "auto",
         profile: Annotated[str | None, Field(
-            description="Rubric profile: default, focused (2-4 KRs, at most 3 objectives) or lenient.")] = None,
+            description="Rubric profile name: default, focused (2-4 KRs, at most 3 objectives) or lenient "
+                        "(default: the server's OKR_COACH_PROFILE).", max_length=100)] = None,
     ) -> dict[str, Any]:
         from coach.public import review
 
+        if profile is not None:
+            known = sorted(p.stem for p in (settings.rubrics_dir / "profiles").glob("*.yaml"))
+            if profile not in known:  # names only: a caller (perhaps over HTTP) never picks a file on the server
+                raise ToolError(f"unknown profile {profile!r}; the profiles are: {', '.join(known)}")
         with _as_tool_error():
             report = review(parse(text, format), profile=profile, settings=settings)
         return {"summary": _summary(report), "top_fixes": top_fixes(report), "report": report.model_dump(mode="json")}
