@@ -232,10 +232,16 @@ def _free_port() -> int:
 
 def test_http_mcp_beside_the_api_needs_the_same_keys(server_env: dict[str, str], tmp_path: Path) -> None:
     env = {**server_env, "OKR_COACH_HOME": str(tmp_path / "home"), "OKR_COACH_ANONYMOUS_CRITIQUE": "false"}
-    made = subprocess.run([*okr_coach(), "keys", "create", "--name", "mcp-test"], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=60)
-    assert made.returncode == 0, made.stderr
-    key = next(w for w in made.stdout.split() if len(w) >= 24)
+    def keys(*args: str) -> subprocess.CompletedProcess[str]:
+        made = subprocess.run([*okr_coach(), "keys", *args], capture_output=True, text=True, env=env, cwd=ROOT,
+                              timeout=60)
+        assert made.returncode == 0, made.stderr
+        return made
+
+    key = json.loads(keys("create", "--name", "mcp-test", "--json").stdout)["key"]
+    slow = json.loads(keys("create", "--name", "mcp-slow", "--rate", "1", "--json").stdout)["key"]
+    gone = json.loads(keys("create", "--name", "mcp-gone", "--json").stdout)["key"]
+    keys("revoke", "mcp-gone")
     port = _free_port()
     # Not in a network namespace (the test must reach it); the socket guard still logs any outside connection.
     proc = subprocess.Popen([*okr_coach(), "serve", "--mcp", "--port", str(port), "--log-level", "warning"],
@@ -249,8 +255,13 @@ def test_http_mcp_beside_the_api_needs_the_same_keys(server_env: dict[str, str],
         hdrs = {"Accept": "application/json, text/event-stream"}
         anon = httpx.post(f"{base}/mcp", json=init, headers=hdrs)
         assert anon.status_code == 401 and anon.json()["error"]["code"] == "unauthorized"
-        wrong = httpx.post(f"{base}/mcp", json=init, headers={**hdrs, "Authorization": "Bearer not-a-key"})
-        assert wrong.status_code == 401 and "unknown or revoked" in wrong.json()["error"]["message"]
+        for bad in ("not-a-key", gone):
+            wrong = httpx.post(f"{base}/mcp", json=init, headers={**hdrs, "Authorization": f"Bearer {bad}"})
+            assert wrong.status_code == 401 and "unknown or revoked" in wrong.json()["error"]["message"]
+        limited = [httpx.post(f"{base}/mcp", json=init, headers={**hdrs, "X-API-Key": slow}) for _ in range(3)]
+        # the key's own rate limit, as in the API (1 a minute: a second token cannot come back within 3 requests)
+        assert limited[0].status_code == 200 and limited[-1].status_code == 429, [r.status_code for r in limited]
+        assert limited[-1].headers["Retry-After"] and limited[-1].json()["error"]["code"] == "rate_limited"
 
         async def session(headers: dict[str, str]) -> Any:
             import httpx2
