@@ -70,11 +70,11 @@ def _where(path: str, report: Report) -> str:
     return f'Key result {oi + 1}.{ki + 1} "{obj.key_results[ki].text}"'
 
 
-def top_fixes(report: Report, *, limit: int = TOP_FIXES) -> list[str]:
+def top_fixes(report: Report, *, limit: int = TOP_FIXES, settings: Settings | None = None) -> list[str]:
     """The findings that cost the most points, in words: errors first, then the heaviest rules, in reading order."""
     from coach.rubric import load_rules
 
-    weights = {r.id: r.weight for r in load_rules()}
+    weights = {r.id: r.weight for r in load_rules((settings or get_settings()).rubrics_dir)}
     found: list[tuple[int, str, Finding]] = list(
         (i, p, f) for i, (p, f) in enumerate(report.all_findings()))
     found.sort(key=lambda t: (_SEVERITY_RANK.get(t[2].severity, 3), -weights.get(t[2].rule, 0), t[0]))
@@ -124,7 +124,8 @@ def build_server(settings: Settings | None = None, *, llm: LLMLike | None = None
                 raise ToolError(f"unknown profile {profile!r}; the profiles are: {', '.join(known)}")
         with _as_tool_error():
             report = review(parse(text, format), profile=profile, settings=settings)
-        return {"summary": _summary(report), "top_fixes": top_fixes(report), "report": report.model_dump(mode="json")}
+        return {"summary": _summary(report), "top_fixes": top_fixes(report, settings=settings),
+                "report": report.model_dump(mode="json")}
 
     @server.tool(
         name="explain_rule", title="Explain a rubric rule", annotations=_READ_ONLY,
@@ -183,7 +184,8 @@ def build_server(settings: Settings | None = None, *, llm: LLMLike | None = None
             "(`candidates`, best first; `rejected` counts the rest), so only improvements come back. Give either a "
             "whole set as `okrs` text with `objective_index` (and `kr_index` for a key result; 0-based), or a single "
             "`objective` (optionally with one `key_result` to rewrite that key result). Without a usable model, "
-            "`candidates` is empty and `fallback_reason` says why."),
+            "`candidates` is empty and `fallback_reason` says why; `rubric_fixes` always lists the rubric's own "
+            "findings and fixes for the item."),
     )
     def rewrite(
         okrs: Annotated[str | None, Field(description="A whole OKR set as text (any supported format).")] = None,
@@ -222,6 +224,10 @@ def build_server(settings: Settings | None = None, *, llm: LLMLike | None = None
                 raise ToolError("give `okrs` (a set as text) with `objective_index`, or an `objective`")
             result = _rewrite(the_set, oi, ki, n=n, settings=settings, llm=llm)
         data = result.model_dump(mode="json")
+        item = result.report.objectives[result.objective_index]
+        findings = item.findings if result.kr_index is None else item.key_results[result.kr_index].findings
+        # the rubric's own fixes for this item: useful with or without a model
+        data["rubric_fixes"] = [f"{f.rule}: {f.message} Fix: {f.suggestion}" for f in findings]
         data["summary"] = (
             f"{len(result.candidates)} proposal(s) scored higher than the original ({result.original_score})."
             if result.candidates else

@@ -352,12 +352,15 @@ def test_rewrite_without_a_model_says_so_and_keeps_nothing() -> None:
     assert data["kr_index"] == 0 and data["original"] == "Hold 12 training sessions for agents"
     assert data["candidates"] == [] and data["llm_used"] is False
     assert "cannot start" in data["fallback_reason"] and data["summary"] == data["fallback_reason"]
+    fixes = data["rubric_fixes"]
+    assert fixes and fixes[0].startswith("kr.outcome: ") and "Fix: " in fixes[0]
 
 
 def test_rewrite_of_a_perfect_item_asks_no_model() -> None:
     fake = FakeLLM()
     r = _call(build_server(get_settings(), llm=fake), "rewrite", {"okrs": GOOD, "objective_index": 0, "kr_index": 1})
     assert not r.is_error and r.structured_content["summary"] == "The original already scores 100."
+    assert r.structured_content["rubric_fixes"] == []
     assert fake.calls == []
 
 
