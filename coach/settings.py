@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from pydantic import BaseModel, Field
 
 # The project checkout (used to find prompts/, rubrics/ and examples_corpus/ in an editable install).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where those folders are: the checkout, or <prefix>/share/okr-coach in a regular install (pyproject data-files).
+DATA_ROOT = PROJECT_ROOT if (PROJECT_ROOT / "rubrics").is_dir() else Path(sys.prefix) / "share" / "okr-coach"
 
 
 def _default_home() -> Path:
@@ -21,9 +24,9 @@ class Settings(BaseModel):
     """Runtime configuration. Read once by `get_settings()`; pass explicitly everywhere else."""
 
     home: Path = Field(default_factory=_default_home, description="Where databases and caches live.")
-    rubrics_dir: Path = PROJECT_ROOT / "rubrics"
-    prompts_dir: Path = PROJECT_ROOT / "prompts"
-    corpus_dir: Path = PROJECT_ROOT / "examples_corpus"
+    rubrics_dir: Path = DATA_ROOT / "rubrics"
+    prompts_dir: Path = DATA_ROOT / "prompts"
+    corpus_dir: Path = DATA_ROOT / "examples_corpus"
     extra_corpus_dirs: list[Path] = Field(default_factory=list, description="User example folders.")
     profile: str = "default"
     # litellm model string; "local" means the embedded SmolLM2 served by xllamacpp on 127.0.0.1.

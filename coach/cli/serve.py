@@ -13,7 +13,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     app = create_app(settings)
-    print(f"okr-coach: web page at http://{args.host}:{args.port}/, API docs at http://{args.host}:{args.port}/docs")
+    if getattr(args, "mcp", False):
+        from coach.mcp_server import mount_http
+
+        mount_http(app, host=args.host)
+    print(f"okr-coach: web page at http://{args.host}:{args.port}/, API docs at http://{args.host}:{args.port}/docs"
+          + (f", MCP at http://{args.host}:{args.port}/mcp" if getattr(args, "mcp", False) else ""))
     if not settings.anonymous_critique:
         print("anonymous use is off: callers need an API key (okr-coach keys create --name NAME)")
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, workers=1)
@@ -26,4 +31,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="Interface to listen on (default 127.0.0.1: this machine only).")
     p.add_argument("--port", type=int, default=8000, help="Port (default 8000).")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--mcp", action="store_true", help="also serve MCP (streamable HTTP) at /mcp, behind the same keys")
     p.set_defaults(func=cmd_serve)
