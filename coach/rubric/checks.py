@@ -260,7 +260,8 @@ def count_range(t: Target, p: dict[str, Any]) -> list[Hit]:
     if lo <= n <= hi:
         return []
     values = {"count": n, "min": lo, "max": hi, "problem": "too few" if n < lo else "too many"}
-    hit = Hit(evidence=f"{n} {p.get('noun', 'items')}", values=values)
+    noun = str(p.get("noun", "items"))
+    hit = Hit(evidence=f"{n} {noun[:-1] if n == 1 and noun.endswith('s') else noun}", values=values)
     if n == 0 and p.get("zero_severity"):
         hit.values["severity"] = p["zero_severity"]
     return [hit]
