@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import attrgetter
 from functools import lru_cache
 from typing import Any
 
@@ -125,7 +126,6 @@ def _comparator_before(before: str) -> str | None:
     return _CMP_WORDS.get(last)
 
 
-_NAME_WORD_BEFORE = re.compile(r"(?:^|[\s(])([A-Z][A-Za-z]*)\s$")
 _WORD_AFTER = re.compile(r"\s([A-Za-z]+)")
 _FUNCTION_WORDS = frozenset(
     "a an the and or but by in on at of to for from per with within over under into during before after until "
@@ -138,13 +138,14 @@ def _is_name_number(text: str, start: int, end: int) -> bool:
     The word before must be an acronym, or capitalised and not the first word (the verb of "Sign 40 new
     logos"); the word after must not be a function word ("NPS 50 by June" keeps its target).
     """
-    m = _NAME_WORD_BEFORE.search(text, max(0, start - 24), start)
-    if m is None:
+    if start < 3 or text[start - 1] != " " or not text[start - 2].isalpha():
         return False
-    name = m.group(1)
-    acronym = name.isupper() and len(name) >= 2
-    if not acronym and m.start(1) <= len(text) - len(text.lstrip(" *_`>-#")):
-        return False  # the first word: usually the verb
+    ws = max(text.rfind(" ", 0, start - 1), text.rfind("(", 0, start - 1)) + 1
+    name = text[ws:start - 1]
+    if not (name[:1].isupper() and name.isalpha()):
+        return False
+    if not (name.isupper() and len(name) >= 2) and not text[:ws].strip(" *_`>-#"):
+        return False  # a capitalised first word: usually the verb
     after = _WORD_AFTER.match(text, end)
     return after is not None and after.group(1).lower() not in _FUNCTION_WORDS and after.group(1).lower() not in _UNIT_WORDS
 
@@ -451,8 +452,10 @@ def analyse(text: str) -> Analysis:
                 break
     if target is None:
         cutoff = _deliverable_cutoff(low, verb)
-        cands = sorted((n for n in (*strong, *word_nums) if not n.weak and not n.qual and n.start >= cutoff),
-                       key=lambda n: n.start)
+        cands = [n for n in strong if n.start >= cutoff] if cutoff else strong  # strong: in text order
+        if word_nums:
+            cands = sorted([*cands, *(n for n in word_nums if not n.weak and not n.qual and n.start >= cutoff)],
+                           key=_START)
         cues = [n for n in cands if n.cue]
         if cues and len(cands) > len(cues):
             baseline = cues[0]
@@ -508,6 +511,7 @@ def analyse(text: str) -> Analysis:
     )
 
 
+_START = attrgetter("start")
 _MULTIPLIER_RE = re.compile(r"\b(?:double|triple)\b")
 _NEGATED_SUBJECT = re.compile(r"^\W*(?:no|none of)\s+(?!(?:more|less|fewer|greater|later)\s+than)")
 _COORDINATION = re.compile(r"\band\b|&|,|;|\bwith\b|\bplus\b|:")
