@@ -73,6 +73,20 @@ def _yaml_lines(root: yaml.Node | None) -> dict[tuple[Any, ...], int]:
     return out
 
 
+def _precise(exc: yaml.YAMLError, text: str) -> yaml.YAMLError:
+    """libyaml puts an error at the end of the input on the next line ("2:1"); the pure-Python parser names the
+    line and column where the text stops. Errors are rare and small texts quick to re-read, so ask it."""
+    if _Loader is yaml.SafeLoader or len(text) > 100_000:
+        return exc
+    try:
+        list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as pure:
+        return pure
+    except RecursionError:
+        return exc
+    return exc
+
+
 def _syntax_error(exc: yaml.YAMLError, source: str) -> InputError:
     mark = getattr(exc, "problem_mark", None)
     where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
@@ -109,7 +123,7 @@ def read_yaml(text: str, source: str, *, max_expanded: int | None = None) -> tup
                 hint="write the set out without aliases; repeated content is not needed in an OKR set")
         return loader.construct_document(root), _yaml_lines(root)
     except yaml.YAMLError as exc:
-        raise _syntax_error(exc, source) from exc
+        raise _syntax_error(_precise(exc, text), source) from exc
     except InputError as exc:
         if exc.location is None:
             exc.location = source
