@@ -26,18 +26,21 @@ il di che della delle dei gli con nel nella sono più nostro nostra
 och att för med som av är vi vår till från
 """.split()) - _ENGLISH
 
-MIN_LETTERS = 40  # below this the text says too little to judge
+MIN_LETTERS = 40  # below this, Latin-script text says too little to judge by its common words
+MIN_SCRIPT_LETTERS = 8  # a script is clear from fewer letters (CJK writes a word in one or two)
 
 
 def unsupported_language(texts: list[str]) -> str | None:
     """A note when the texts do not read as English, else None."""
     joined = " ".join(t for t in texts if t)
     letters = [c for c in joined if c.isalpha()]
-    if len(letters) < MIN_LETTERS:
+    if len(letters) < MIN_SCRIPT_LETTERS:
         return None
     latin = sum(1 for c in letters if ("a" <= c.lower() <= "z") or "\u00c0" <= c <= "\u024f")
     if latin / len(letters) < 0.5:
         return _note("it is mostly written in a non-Latin script")
+    if len(letters) < MIN_LETTERS:
+        return None
     words = [w.lower() for w in _WORD.findall(joined)]
     english = sum(1 for w in words if w in _ENGLISH)
     other = sum(1 for w in words if w in _OTHER)
