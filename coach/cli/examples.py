@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 # The same bounds as GET /v1/examples.
 K_MIN, K_MAX = 1, 50
@@ -29,7 +30,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
     settings = get_settings()
     backend = "bm25" if args.bm25 else None
     idx = get_index(settings, backend=backend)
-    match = match_role(args.role, settings=settings)
+    match = match_role(args.role, settings=settings, backend=backend)
     role = match.role
     kinds = ("good", "weak") if args.weak else ("good",)
     hits = search(args.query or role.drives, role=role.role, k=args.k, kinds=kinds, settings=settings, backend=backend)
@@ -80,9 +81,10 @@ def cmd_index(args: argparse.Namespace) -> int:
                 exc.hint = "the index is derived from the role files: `okr-coach index --rebuild` replaces it"
             raise
         # --rebuild on a damaged file: it holds nothing that cannot be rebuilt, so replace it.
+        path = Path(exc.location or "")
         for suffix in ("", "-wal", "-shm"):
-            settings.index_path.with_name(settings.index_path.name + suffix).unlink(missing_ok=True)
-        print(f"note: replaced a damaged index file at {settings.index_path}", file=sys.stderr)
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        print(f"note: replaced a damaged index file at {path}", file=sys.stderr)
         idx = Index(settings, backend=backend)
         args.rebuild = False  # just built from scratch
     rebuilt = idx.ensure(force=args.rebuild) or idx.built is not None

@@ -35,6 +35,12 @@ def connect(path: Path | str) -> Any:
     return conn
 
 
+def index_path(settings: Settings, backend: str) -> Path:
+    """One file per backend: asking for keyword search (`--bm25`) must not rebuild the vector index, or back."""
+    p = settings.index_path
+    return p if backend == "vector" else p.with_name(p.stem + "-bm25" + p.suffix)
+
+
 def corpus_dirs(settings: Settings) -> list[Path]:
     return [settings.corpus_dir / "roles", *settings.extra_corpus_dirs]
 
@@ -83,7 +89,6 @@ class Index:
 
     def __init__(self, settings: Settings, *, backend: str | None = None, path: Path | str | None = None) -> None:
         self.settings = settings
-        self.path = Path(path) if path is not None else settings.index_path
         # Why the index on disk could not be used, when this one lives in memory instead (see get_index).
         self.degraded: str | None = None
         if backend is None:
@@ -91,6 +96,7 @@ class Index:
             # a lookup by exact role name never pays for starting ONNX.
             backend = "vector" if embeddings_installed() else "bm25"
         self.backend = backend
+        self.path = Path(path) if path is not None else index_path(settings, backend)
         self.lock = threading.RLock()
         self.roles = load_roles(*corpus_dirs(settings))
         self.built: dict[str, Any] | None = None
