@@ -25,7 +25,7 @@ METRICS = ["win rate", "net revenue retention", "time to first value", "support 
 def make_set(objectives: int, krs: int) -> str:
     lines = ["period: 2026-Q3", "team: Benchmarks", "objectives:"]
     for o in range(objectives):
-        lines.append(f"  - title: Customers in segment {o} see value in their first month")
+        lines.append(f"  - title: Customers in segment {o} hear back from us within a day")
         lines.append("    key_results:")
         for k in range(krs):
             m = METRICS[(o + k) % len(METRICS)]

@@ -322,7 +322,7 @@ def _deliverable_object(verb: str) -> re.Pattern[str]:
 
 
 def _single_deliverable(low: str, verb: str | None) -> bool:
-    """'Create an enterprise pricing model for 500+ seats': one thing to build; its numbers are attributes."""
+    """'Build a volume price list for teams of 1,000+ users': one thing to build; its numbers are attributes."""
     if verb not in lx.DELIVERABLE_VERBS:
         return False
     m = _deliverable_object(verb).search(low)

@@ -20,8 +20,8 @@ objectives:
   - title: Our accounts see us as a partner
     owner: Dana
     key_results:
-      - Go from 1.5 to 3 customer contacts per account on average
-      - text: Increase average touchpoints per account from 3 to 7
+      - Lift the number of buyers we know per account from 2.5 to 4
+      - text: Raise meetings held per account each quarter from 2 to 6
         current: 4
 """
 MARKDOWN = """\
@@ -31,8 +31,8 @@ team: Support
 ---
 # Support OKRs
 
-## Objective 1: Customers get answers before they get frustrated
-- KR1: Cut first response time from 6 hours to 45 minutes
+## Objective 1: People hear back from us while they still care
+- KR1: Cut first reply time from 5 hours to 40 minutes
 - [ ] Raise support satisfaction from 82% to 92%
   - current: 85
   - a note under the key result is commentary
@@ -44,7 +44,7 @@ owner: Ana
 """
 CSV = """\
 objective,key_result,owner,current,period
-Customers get answers fast,Cut first response time from 6 hours to 45 minutes,Ana,,2026-Q2
+Customers get answers fast,Cut first reply time from 5 hours to 40 minutes,Ana,,2026-Q2
 ,Raise support satisfaction from 82% to 92%,,85,
 Self-service first,Lift self-service resolution from 30% to 50%,Raj,,
 """
@@ -54,7 +54,7 @@ def test_yaml_shape_matches_rubric() -> None:
     s = loads(YAML)
     assert s.period == "2026-Q1" and s.team == "Enterprise Sales"
     assert s.objectives[0].owner == "Dana"
-    assert [k.text for k in s.objectives[0].key_results][0].startswith("Go from 1.5")
+    assert [k.text for k in s.objectives[0].key_results][0].startswith("Lift the number of buyers")
     assert s.objectives[0].key_results[1].current == 4
     assert s.line_of("objectives[0].key_results[1]") == 8
 
@@ -67,10 +67,10 @@ def test_json_and_bare_list() -> None:
 def test_markdown_headings_and_bullets() -> None:
     s = loads(MARKDOWN)
     assert s.period == "2026-Q1" and s.team == "Support"
-    assert [o.title for o in s.objectives] == ["Customers get answers before they get frustrated",
+    assert [o.title for o in s.objectives] == ["People hear back from us while they still care",
                                                "Self-service is the first place people look"]
     kr = s.objectives[0].key_results
-    assert [k.text for k in kr] == ["Cut first response time from 6 hours to 45 minutes",
+    assert [k.text for k in kr] == ["Cut first reply time from 5 hours to 40 minutes",
                                     "Raise support satisfaction from 82% to 92%"]
     assert kr[1].current == 85
     assert s.objectives[1].owner == "Ana" and len(s.objectives[1].key_results) == 2
