@@ -553,7 +553,7 @@ def _deliverable_object(verb: str) -> re.Pattern[str]:
 def _deliverable_cutoff(low: str, verb: str | None) -> int:
     """Where numbers may start to count as targets: 0 for most key results.
 
-    'Create an enterprise pricing model for 500+ seats' is one thing to build; its numbers are attributes
+    'Build a volume price list for teams of 1,000+ users' is one thing to build; its numbers are attributes
     (no target). A second clause can still state a result ('Write a guide and reach 100 readers').
     """
     if verb not in lx.DELIVERABLE_VERBS:

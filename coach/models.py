@@ -88,6 +88,12 @@ class OKRSet(BaseModel):
     # Where each item came from ("objectives[0].key_results[1]" -> line), for SARIF and error messages.
     _source: str = PrivateAttr(default="<input>")
     _lines: dict[str, int] = PrivateAttr(default_factory=dict)
+    # What the reader noticed but did not refuse (a misspelled key, a bullet outside any objective...).
+    _notes: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def reader_notes(self) -> list[str]:
+        return list(self._notes or []) if self.__pydantic_private__ is not None else []
 
     def line_of(self, path: str) -> int | None:
         return self._lines.get(path)
@@ -167,6 +173,9 @@ class Report(BaseModel):
     rubric_version: str | None = None
     profile: str | None = None
     progress: float | None = None
+    notes: list[str] = Field(default_factory=list,
+                             description="What the reader or the rubric wants you to know: ignored keys or lines, "
+                                         "text the rubric cannot read.")
 
     def all_findings(self) -> list[tuple[str, Finding]]:
         """Every finding with a location path such as `objectives[0].key_results[2]`."""

@@ -43,6 +43,9 @@ class Settings(BaseModel):
     rate_limit_per_minute: int = 120
     anonymous_rate_limit_per_minute: int = 0
     request_timeout_s: float = 90.0
+    # Host names the service answers to (OKR_COACH_TRUSTED_HOSTS, comma-separated; "*" = any, "*.example.com"):
+    # a web page that rebinds its own DNS name to 127.0.0.1 is refused because its Host is not one of these.
+    trusted_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "::1"])
 
     @property
     def db_path(self) -> Path:
@@ -71,6 +74,8 @@ def settings_from_env() -> Settings:
             continue
         if field == "extra_corpus_dirs":
             values[field] = [Path(p) for p in raw.split(os.pathsep) if p]
+        elif field == "trusted_hosts":
+            values[field] = [h.strip() for h in raw.split(",") if h.strip()]
         elif field in ("anonymous_critique", "llm_cache"):
             values[field] = raw.lower() in ("1", "true", "yes", "on")
         else:

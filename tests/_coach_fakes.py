@@ -20,10 +20,10 @@ ROLE = Role(
         Metric(name="SQL to meeting conversion", kind="leading", unit="%"),  # an acronym: kr.jargon fires
     ],
     good=[
-        ExampleOKR(objective="New accounts reach full value sooner without straining support",
+        ExampleOKR(objective="Accounts we open this year get going quickly and need little hand-holding",
                    key_results=["Cut ramp-up to a medium account from 120 to 90 days", "Sign 15 new logos"]),
         ExampleOKR(objective="Existing accounts treat us as a partner, not a vendor",
-                   key_results=["Go from 1.5 to 3 customer contacts per account on average",
+                   key_results=["Know 4 buyers per account on average, up from 2",
                                 "Grow expansion revenue from $200k to $320k"]),
     ],
 )

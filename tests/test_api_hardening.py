@@ -10,7 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from collections import Counter
+
+from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from coach.api import create_app
@@ -18,7 +20,8 @@ from coach.api.testing import serve_in_thread
 from coach.llm.fake import FakeLLM
 from coach.settings import Settings
 from coach.store import create_key, open_database
-from tests.test_api import CSV, MARKDOWN, SET, YAML, assert_envelope
+from tests.okr_strategies import ANY_TEXT, Reached, damaged, okr_sets, texts_in_any_format
+from tests.test_api import MARKDOWN, SET, YAML, assert_envelope
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in the test extra")
 from schemathesis.checks import not_a_server_error  # noqa: E402
@@ -52,24 +55,58 @@ def _operations() -> list[str]:
     return sorted(f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m in ops)
 
 
+@pytest.fixture(scope="module")
+def saved_set(client: httpx.Client, key: str) -> str:
+    """A saved set of the fuzzing key, so generated requests for /v1/sets/{set_id}/... can reach a real set."""
+    r = client.post("/v1/sets", json={"name": "fuzzed", **SET}, headers={"X-API-Key": key})
+    assert r.status_code in (200, 201), r.text
+    return r.json()["id"]
+
+
+STATUS_COUNTS: dict[str, Counter[int]] = {}
+
+
 @pytest.mark.parametrize("label", _operations())
 def test_no_request_the_spec_allows_gets_a_server_error(api_schema: Any, server: tuple[str, Any], key: str,
-                                                        label: str) -> None:
-    """Every operation, with generated bodies and parameters, answers without a 5xx and as documented."""
+                                                        saved_set: str, label: str) -> None:
+    """Every operation, with generated bodies and parameters, answers without a 5xx and as documented.
+
+    Three in four requests to a /v1/sets/{set_id} path use a set that exists (a random id is always a 404), and
+    the statuses are counted: the summary test below checks that most requests got past validation.
+    """
     operation = api_schema.find_operation_by_label(label)
+    counts = STATUS_COUNTS.setdefault(label, Counter())
 
     @settings(max_examples=8, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
               suppress_health_check=list(HealthCheck))
-    @given(case=operation.as_strategy())
-    def check(case: Any) -> None:
-        case.call_and_validate(base_url=server[0], headers={"X-API-Key": key}, timeout=30,
-                               checks=[not_a_server_error, response_schema_conformance])
+    @given(case=operation.as_strategy(), real=st.integers(0, 3))
+    def check(case: Any, real: int) -> None:
+        params = case.path_parameters or {}
+        if "set_id" in params and real:
+            params["set_id"] = saved_set
+            if "version" in params:
+                params["version"] = 1
+        response = case.call_and_validate(base_url=server[0], headers={"X-API-Key": key}, timeout=30,
+                                          checks=[not_a_server_error, response_schema_conformance])
+        counts[response.status_code] += 1
+        event(f"{label}: {response.status_code}")
 
     check()
 
 
+def test_most_generated_api_requests_reach_the_code_under_test() -> None:
+    """Across the spec-driven requests above, a majority answered 2xx (got past validation and lookup)."""
+    if not STATUS_COUNTS:
+        pytest.skip("the spec-driven tests did not run in this session")
+    total = sum(sum(c.values()) for c in STATUS_COUNTS.values())
+    ok = sum(n for c in STATUS_COUNTS.values() for s, n in c.items() if 200 <= s < 300)
+    for label, c in sorted(STATUS_COUNTS.items()):
+        print(f"{label}: {dict(sorted(c.items()))}")
+    print(f"spec-driven requests: {ok} of {total} answered 2xx")
+    assert ok * 2 > total, STATUS_COUNTS
+
+
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400)
-FORMATS = st.sampled_from(["auto", "yaml", "json", "markdown", "csv"])
 
 
 @pytest.fixture(scope="module")
@@ -84,33 +121,63 @@ def _ok_or_envelope(r: httpx.Response) -> None:
         assert_envelope(r, r.status_code)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(text=TEXT, fmt=FORMATS)
-def test_any_text_in_any_format_is_a_report_or_an_input_error(client: httpx.Client, text: str, fmt: str) -> None:
-    _ok_or_envelope(client.post("/v1/critique", json={"text": text, "format": fmt}))
+def test_any_text_in_any_format_is_a_report_or_an_input_error(client: httpx.Client) -> None:
+    """Sets in every format, damaged ones and arbitrary text: a report or a 413/422 envelope; most get a report."""
+    seen = Reached("critique text")
+
+    @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(case=texts_in_any_format())
+    def check(case: tuple[str, str]) -> None:
+        text, fmt = case
+        r = client.post("/v1/critique", json={"text": text, "format": fmt})
+        _ok_or_envelope(r)
+        seen("reached" if r.status_code == 200 else f"{r.status_code}")
+        if r.status_code == 200:
+            assert 0 <= r.json()["score"] <= 100 and r.json()["objectives"]
+
+    check()
+    seen.assert_majority()
 
 
-def _mutations() -> st.SearchStrategy[str]:
-    """Valid sets in every format, cut short or with characters spliced in: the readers' edge cases."""
-    base = st.sampled_from([YAML, MARKDOWN, CSV, json.dumps(SET)])
-    return st.builds(lambda t, i, junk: t[:i] + junk + t[i:], base, st.integers(0, 400), TEXT.map(lambda s: s[:20]))
+def test_damaged_sets_in_every_format_never_break_the_server(client: httpx.Client) -> None:
+    """Valid sets with characters spliced in anywhere: the readers' edge cases. Most splices leave a readable set."""
+    seen = Reached("critique damaged text")
 
+    @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(case=damaged())
+    def check(case: tuple[str, str]) -> None:
+        text, fmt = case
+        r = client.post("/v1/critique", json={"text": text, "format": fmt})
+        _ok_or_envelope(r)
+        seen("reached" if r.status_code == 200 else f"{r.status_code}")
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(text=_mutations(), fmt=FORMATS)
-def test_damaged_sets_in_every_format_never_break_the_server(client: httpx.Client, text: str, fmt: str) -> None:
-    _ok_or_envelope(client.post("/v1/critique", json={"text": text, "format": fmt}))
+    check()
+    seen.assert_majority()
 
 
 JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | TEXT,
                        lambda kids: st.lists(kids, max_size=4) | st.dictionaries(TEXT, kids, max_size=4), max_leaves=20)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(objectives=st.lists(st.fixed_dictionaries({"title": JSONISH, "key_results": JSONISH}), max_size=3),
-       extra=st.dictionaries(st.sampled_from(["period", "team", "owner", "role", "focus_area"]), JSONISH))
-def test_any_json_shape_is_a_report_or_an_input_error(client: httpx.Client, objectives: list, extra: dict) -> None:
-    _ok_or_envelope(client.post("/v1/critique", json={**extra, "objectives": objectives}))
+def test_any_json_shape_is_a_report_or_an_input_error(client: httpx.Client) -> None:
+    """Sets as JSON fields, valid ones (with hostile text in them) and any JSON in their place: a report with
+    every objective scored, or a 422 envelope. Most are valid sets and get the report."""
+    seen = Reached("critique JSON body")
+    odd = st.fixed_dictionaries({"objectives": st.lists(st.fixed_dictionaries({"title": JSONISH, "key_results": JSONISH}),
+                                                        max_size=3)},
+                                optional={k: JSONISH for k in ("period", "team", "owner", "role", "focus_area")})
+
+    @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(body=st.one_of(okr_sets(), okr_sets(ANY_TEXT.filter(str.strip)), odd))
+    def check(body: dict) -> None:
+        r = client.post("/v1/critique", json=body)
+        _ok_or_envelope(r)
+        seen("reached" if r.status_code == 200 else f"{r.status_code}")
+        if r.status_code == 200:
+            assert len(r.json()["objectives"]) == len(body["objectives"])
+
+    check()
+    seen.assert_majority()
 
 
 def test_a_bounded_load_has_zero_errors(client: httpx.Client, server: tuple[str, Any]) -> None:
@@ -128,12 +195,9 @@ def test_a_bounded_load_has_zero_errors(client: httpx.Client, server: tuple[str,
                     bad.append(r.status_code)
         return bad
 
-    t0 = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
         failures = [x for bad in pool.map(worker, range(8)) for x in bad]
-    elapsed = time.perf_counter() - t0
-    assert failures == []
-    assert elapsed < 60, f"400 critiques took {elapsed:.1f}s"
+    assert failures == []  # how fast is for benchmarks/bench_api.py, not for a test on a busy machine
 
 
 BILLION_LAUGHS = "\n".join(

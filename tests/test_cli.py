@@ -95,7 +95,7 @@ def test_eval_on_own_labelled_file(tmp_path: Path) -> None:
 def test_review_several_files(tmp_path: Path) -> None:
     other = tmp_path / "support.md"
     other.write_text("period: 2026-Q3\nteam: Support\n\n## Customers get answers fast\n"
-                     "- Cut first response time from 6 hours to 45 minutes\n- Raise support satisfaction from 82% to 92%\n")
+                     "- Cut first reply time from 5 hours to 40 minutes\n- Raise support satisfaction from 82% to 92%\n")
     data = json.loads(run("review", str(SAMPLE), str(other), "--format", "json").stdout)
     assert [f["path"] for f in data["files"]] == [str(SAMPLE), str(other)]
     sarif = json.loads(run("review", str(SAMPLE), str(other), "--format", "sarif").stdout)

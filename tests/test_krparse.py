@@ -121,8 +121,9 @@ def test_parse(text: str, expected: dict[str, object]) -> None:
 
 
 def test_rubric_example_metric() -> None:
-    p = parse_kr("Go from 1.5 to 3 customer contacts per account on average")
-    assert p.model_dump() == {"metric": "customer contacts per account", "baseline": 1.5, "target": 3, "unit": None,
+    # A bare "from A to B" with decimals and no unit: the words between the verb and "from" are the metric.
+    p = parse_kr("Move from 2.5 to 4 buyer contacts per account on average")
+    assert p.model_dump() == {"metric": "buyer contacts per account", "baseline": 2.5, "target": 4, "unit": None,
                               "direction": "increase", "comparator": None}
 
 

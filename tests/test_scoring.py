@@ -12,8 +12,8 @@ from coach.rubric import review
 GOOD = {
     "period": "2026-Q2", "team": "Customer Success", "focus_area": "Customers grow with us",
     "objectives": [{
-        "title": "Customers see value in their first month",
-        "key_results": ["Reduce median time to first value from 45 to 20 days",
+        "title": "New customers get their first win within weeks",
+        "key_results": ["Cut median days to a first working report from 40 to 15",
                         "Raise onboarding satisfaction from 4.1 to 4.6 out of 5",
                         "Grow net revenue retention from 102% to 110%"],
     }],
@@ -75,7 +75,7 @@ def test_objective_progress_and_reading() -> None:
 
 
 def test_profiles_change_thresholds() -> None:
-    five = {**GOOD, "objectives": [{"title": "Customers see value in their first month",
+    five = {**GOOD, "objectives": [{"title": "New customers get their first win within weeks",
                                     "key_results": [f"Sign {i + 2} new partners in region {i}" for i in range(5)]}]}
     default = review(OKRSet.model_validate(five))
     focused = review(OKRSet.model_validate(five), profile="focused")

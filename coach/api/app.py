@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from coach import __version__, store
 from coach.api import errors
+from coach.api.hygiene import Hygiene, inline_script_csp
 from coach.api.limits import BodySizeLimit, TokenBuckets
 from coach.api.routes import coach as coach_routes
 from coach.api.routes import library, sets
@@ -52,23 +53,29 @@ def create_app(settings: Settings | None = None, *, llm: LLMLike | None = None) 
                                                                         "description": "Stale base_version"}})
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_input_bytes + BODY_OVERHEAD)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    docs_csp = None
 
     if local_docs:
+        docs_html = get_swagger_ui_html(openapi_url="/openapi.json", title="okr-coach API",
+                                        swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                        swagger_css_url="/docs-assets/swagger-ui.css",
+                                        swagger_favicon_url="/docs-assets/favicon.png")
+        docs_csp = inline_script_csp(docs_html.body.decode())
         app.mount("/docs-assets", StaticFiles(directory=local_docs), name="docs-assets")
 
         @app.get("/docs", include_in_schema=False)
         def docs() -> HTMLResponse:
-            return get_swagger_ui_html(openapi_url="/openapi.json", title="okr-coach API",
-                                       swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-                                       swagger_css_url="/docs-assets/swagger-ui.css",
-                                       swagger_favicon_url="/docs-assets/favicon.png")
+            return HTMLResponse(docs_html.body)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
-        # Everything the page needs is served here: no other origin is allowed to run or load anything.
-        return FileResponse(STATIC / "index.html", headers={
-            "Cache-Control": "no-cache",
-            "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-        })
+        # Everything the page needs is served here: no other origin may run or load anything (hygiene.PAGE_CSP).
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
+    # Outermost: every response, a 413 from the body limit and a crash included, leaves through it.
+    app.add_middleware(Hygiene, trusted_hosts=settings.trusted_hosts, docs_csp=docs_csp)
     return app

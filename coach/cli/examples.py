@@ -5,6 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+
+# The same bounds as GET /v1/examples.
+K_MIN, K_MAX = 1, 50
+
+
+def _k(value: str) -> int:
+    try:
+        k = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if not K_MIN <= k <= K_MAX:
+        raise argparse.ArgumentTypeError(f"must be between {K_MIN} and {K_MAX}, got {k}")
+    return k
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
@@ -16,18 +30,23 @@ def cmd_examples(args: argparse.Namespace) -> int:
     settings = get_settings()
     backend = "bm25" if args.bm25 else None
     idx = get_index(settings, backend=backend)
-    match = match_role(args.role, settings=settings)
+    match = match_role(args.role, settings=settings, backend=backend)
     role = match.role
     kinds = ("good", "weak") if args.weak else ("good",)
     hits = search(args.query or role.drives, role=role.role, k=args.k, kinds=kinds, settings=settings, backend=backend)
+    notes = []
+    if idx.degraded:
+        notes.append(idx.degraded)
+    if idx.backend != "vector" and not args.bm25:
+        notes.append("embeddings are not installed; examples are ranked by keyword match (BM25)")
     if args.json:
         print(json.dumps({"role": role.role, "matched_by": match.how, "match_score": match.score,
                           "backend": idx.backend, "drives": role.drives,
                           "metrics": [m.model_dump() for m in role.metrics],
-                          "examples": [h.model_dump() for h in hits]}, indent=2))
+                          "examples": [h.model_dump() for h in hits], "notes": notes}, indent=2))
         return 0
-    if idx.backend != "vector":
-        print("note: embeddings are not installed; examples are ranked by keyword match (BM25)", file=sys.stderr)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     if match.how not in ("exact", "alias"):
         print(f"No role called {args.role!r}: showing {role.role} (closest, similarity {match.score:.2f}"
               + (f"; also close: {', '.join(match.alternatives)}" if match.alternatives else "") + ")")
@@ -48,11 +67,26 @@ def cmd_examples(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from coach.corpus.index import get_index
+    from coach.corpus.index import Index, IndexUnusableError
     from coach.settings import get_settings
 
     settings = get_settings()
-    idx = get_index(settings, backend="bm25" if args.bm25 else None)
+    backend = "bm25" if args.bm25 else None
+    try:
+        idx = Index(settings, backend=backend)
+    except IndexUnusableError as exc:
+        damaged = "damaged" in exc.message
+        if not (args.rebuild and damaged):
+            if damaged:
+                exc.hint = "the index is derived from the role files: `okr-coach index --rebuild` replaces it"
+            raise
+        # --rebuild on a damaged file: it holds nothing that cannot be rebuilt, so replace it.
+        path = Path(exc.location or "")
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        print(f"note: replaced a damaged index file at {path}", file=sys.stderr)
+        idx = Index(settings, backend=backend)
+        args.rebuild = False  # just built from scratch
     rebuilt = idx.ensure(force=args.rebuild) or idx.built is not None
     info = idx.built or {}
     if rebuilt and info:
@@ -68,7 +102,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="A role's metrics (leading and lagging) and its closest example OKRs.")
     e.add_argument("--role", required=True, help="a job title; unknown titles use the closest role")
     e.add_argument("--query", help="what you want to achieve (ranks the examples)")
-    e.add_argument("--k", type=int, default=5)
+    e.add_argument("--k", type=_k, default=5, help=f"how many examples ({K_MIN}-{K_MAX}; default 5)")
     e.add_argument("--weak", action="store_true", help="include weak examples with the rules they break")
     e.add_argument("--json", action="store_true")
     e.add_argument("--bm25", action="store_true", help="keyword search instead of embeddings")

@@ -7,19 +7,53 @@ import importlib
 import os
 import sys
 
+from coach import __version__
 from coach.errors import CoachError
 
 # One module per group of subcommands; each defines register(subparsers).
 COMMAND_MODULES = ["review", "examples", "llm", "serve", "keys", "mcp_command"]
 
+# Exit status of a command whose reader went away (`okr-coach ... | head`): 128 + SIGPIPE, as for any Unix tool.
+EXIT_BROKEN_PIPE = 141
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="okr-coach", description="Review, draft and improve OKRs.")
+    parser.add_argument("--version", action="version", version=f"okr-coach {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMAND_MODULES:
         importlib.import_module(f"coach.cli.{name}").register(sub)
     return parser
+
+
+def _silence_stdout() -> None:
+    """The reader closed the pipe: send what is still buffered to /dev/null so the exit flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _database_error_types() -> tuple[type[BaseException], ...]:
+    """sqlite errors from both drivers in use (stdlib sqlite3 for the cache, sqlean for the rest)."""
+    import sqlite3
+
+    types: list[type[BaseException]] = [sqlite3.DatabaseError]
+    try:
+        import sqlean
+
+        types.append(sqlean.DatabaseError)
+    except ImportError:
+        pass
+    return tuple(types)
+
+
+def _os_error_message(exc: OSError) -> str:
+    what = exc.strerror or str(exc)
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{what}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,12 +66,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except CoachError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:
+        # The data folder cannot be created or written (a file in the way, read-only, disk full...).
+        print(f"error: {_os_error_message(exc)} (OKR_COACH_HOME sets the data folder; it must be a writable "
+              "folder)", file=sys.stderr)
+        return 2
+    except _database_error_types() as exc:
+        print(f"error: database error: {exc} (the databases live in OKR_COACH_HOME; a damaged or read-only "
+              "database file must be repaired, made writable or moved aside)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

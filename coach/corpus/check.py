@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from coach.corpus.library import ExampleOKR, Metric, Role, load_role_file, load_roles
+from coach.errors import CoachError
 from coach.models import OKRSet
 from coach.rubric import review
 from coach.rubric.engine import compile_rubric
@@ -104,7 +105,11 @@ def problems(role: Role) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     paths = [Path(a) for a in args] or [get_settings().corpus_dir / "roles"]
-    roles = [r for p in paths for r in ([load_role_file(p)] if p.is_file() else load_roles(p))]
+    try:
+        roles = [r for p in paths for r in ([load_role_file(p)] if p.is_file() else load_roles(p))]
+    except CoachError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     bad = [p for r in roles for p in problems(r)]
     for line in bad:
         print(line)

@@ -35,6 +35,12 @@ def connect(path: Path | str) -> Any:
     return conn
 
 
+def index_path(settings: Settings, backend: str) -> Path:
+    """One file per backend: asking for keyword search (`--bm25`) must not rebuild the vector index, or back."""
+    p = settings.index_path
+    return p if backend == "vector" else p.with_name(p.stem + "-bm25" + p.suffix)
+
+
 def corpus_dirs(settings: Settings) -> list[Path]:
     return [settings.corpus_dir / "roles", *settings.extra_corpus_dirs]
 
@@ -81,21 +87,37 @@ def role_labels(roles: list[Role]) -> list[tuple[str, str]]:
 class Index:
     """An open, up-to-date examples index."""
 
-    def __init__(self, settings: Settings, *, backend: str | None = None) -> None:
+    def __init__(self, settings: Settings, *, backend: str | None = None, path: Path | str | None = None) -> None:
         self.settings = settings
-        self.path = settings.index_path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Why the index on disk could not be used, when this one lives in memory instead (see get_index).
+        self.degraded: str | None = None
         if backend is None:
             # Whether the packages are there decides the backend; the model itself loads on first use, so
             # a lookup by exact role name never pays for starting ONNX.
             backend = "vector" if embeddings_installed() else "bm25"
         self.backend = backend
+        self.path = Path(path) if path is not None else index_path(settings, backend)
         self.lock = threading.RLock()
-        self.conn = connect(self.path)
         self.roles = load_roles(*corpus_dirs(settings))
         self.built: dict[str, Any] | None = None
         self._labels: tuple[list[str], list[str], np.ndarray | None] | None = None
-        self.ensure()
+        if str(self.path) == ":memory:":
+            self.conn = connect(":memory:")
+            self.ensure()
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = connect(self.path)
+            self.ensure()
+        except CorpusError:
+            raise
+        except Exception as exc:  # OSError, or sqlite's "not a database" / "readonly" / "unable to open"
+            if not is_storage_error(exc):
+                raise
+            raise IndexUnusableError(f"the examples index cannot be used: {describe_storage_error(exc)}",
+                                     location=str(self.path),
+                                     hint="the index is rebuilt from the role files: make the folder writable, "
+                                          "or delete the file, or set OKR_COACH_HOME to a writable folder") from exc
 
     def meta(self, key: str) -> str | None:
         try:
@@ -173,6 +195,33 @@ class Index:
         self.conn.close()
 
 
+class IndexUnusableError(CorpusError):
+    """The index file or its folder cannot be opened, read or written (corrupt, read-only, not a folder)."""
+
+    code = "index_unusable"
+    status = 503
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    import sqlite3
+
+    import sqlean
+
+    return isinstance(exc, (OSError, sqlite3.DatabaseError, sqlean.DatabaseError))
+
+
+def describe_storage_error(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}"
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return f"the file is damaged ({text})"
+    if "readonly" in text or "unable to open" in text:
+        return f"it cannot be written ({text})"
+    return text
+
+
 _INDEXES: dict[tuple[str, str | None], Index] = {}
 _LOCK = threading.Lock()
 
@@ -183,7 +232,13 @@ def get_index(settings: Settings, *, backend: str | None = None) -> Index:
     with _LOCK:
         idx = _INDEXES.get(key)
         if idx is None:
-            idx = _INDEXES[key] = Index(settings, backend=backend)
+            try:
+                idx = Index(settings, backend=backend)
+            except IndexUnusableError as exc:
+                # The index is derived data: search still works from a copy built in memory, and says so.
+                idx = Index(settings, backend=backend, path=":memory:")
+                idx.degraded = f"{exc.location}: {exc.message}; using an in-memory index for now ({exc.hint})"
+            _INDEXES[key] = idx
         else:
             idx.ensure()
         return idx

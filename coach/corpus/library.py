@@ -59,17 +59,33 @@ class Role(BaseModel):
 
 
 def load_role_file(path: Path, *, source: str = "builtin") -> Role:
-    """Read one role file, with the file name in every error."""
+    """Read one role file, with the file name and line in every error."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"cannot read role file: {exc}", location=str(path)) from exc
+    try:
+        data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
-        raise CorpusError(f"cannot parse role file: {exc}", location=str(path)) from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CorpusError(f"cannot parse role file: {problem}", location=where) from exc
     if not isinstance(data, dict):
         raise CorpusError("a role file must be a YAML mapping", location=str(path))
     try:
         role = Role.model_validate({**data, "source": source})
     except ValidationError as exc:
-        raise CorpusError(f"invalid role file: {exc}", location=str(path)) from exc
+        from coach.io.structured import line_map
+
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        lines = line_map(text)
+        line = next((lines[loc[:i]] for i in range(len(loc), -1, -1) if loc[:i] in lines), None)
+        field = ".".join(str(p) for p in loc) or "file"
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise CorpusError(f"invalid role file: {field}: {err['msg']}{more}",
+                          location=f"{path}:{line}" if line else str(path)) from exc
     if not role.slug:
         role.slug = path.stem
     return role

@@ -39,9 +39,10 @@ def _by_name(idx: Index, name: str) -> RoleMatch | None:
     return None
 
 
-def similar_roles(name: str, *, settings: Settings | None = None, k: int = 3) -> list[tuple[Role, float]]:
+def similar_roles(name: str, *, settings: Settings | None = None, k: int = 3,
+                  backend: str | None = None) -> list[tuple[Role, float]]:
     """Roles ranked by how close the title is to their names, aliases and what they drive."""
-    idx = get_index(settings or get_settings())
+    idx = get_index(settings or get_settings(), backend=backend)
     slugs, labels, vecs = idx.role_label_vectors()
     by_slug = {r.slug: r for r in idx.roles}
     best: dict[str, float] = {}
@@ -63,16 +64,16 @@ def resolve_role(name: str, *, settings: Settings | None = None) -> Role:
     return match_role(name, settings=settings).role
 
 
-def match_role(name: str, *, settings: Settings | None = None) -> RoleMatch:
+def match_role(name: str, *, settings: Settings | None = None, backend: str | None = None) -> RoleMatch:
     """The role for a typed title, and how it was found (exact, alias, or nearest by meaning)."""
     if not name or not name.strip():
         raise NotFoundError("no role given", hint="pass a role such as 'Account Executive'")
     settings = settings or get_settings()
-    idx = get_index(settings)
+    idx = get_index(settings, backend=backend)
     exact = _by_name(idx, name)
     if exact:
         return exact
-    ranked = similar_roles(name, settings=settings, k=3)
+    ranked = similar_roles(name, settings=settings, k=3, backend=backend)
     if not ranked or ranked[0][1] <= 0:
         known = ", ".join(r.role for r in idx.roles)
         raise NotFoundError(f"no role like {name!r} in the library", hint=f"known roles: {known}")

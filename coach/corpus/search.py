@@ -97,7 +97,7 @@ def search(text: str, *, role: str | None = None, k: int = 5, kinds: tuple[str, 
         return _with_role_prior(idx, qvec, k, kinds)
     steps: list[tuple[str, tuple[Any, ...]]] = [("", ())]
     if role:
-        match = match_role(role, settings=settings)
+        match = match_role(role, settings=settings, backend=backend)
         steps = [("and v.slug = ?", (match.role.slug,)), ("and v.family = ?", (match.role.family,)), ("", ())]
     got: list[tuple[int, Hit]] = []
     seen: set[int] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,9 @@ from pydantic import ValidationError
 
 from coach.errors import EmptyInputError, InputError, InputTooLargeError
 from coach.io.csvfile import read_csv
-from coach.io.markdown import read_markdown
+from coach.io.markdown import read_markdown_with_notes
 from coach.io.structured import read_json, read_yaml
-from coach.models import OKRSet
+from coach.models import KeyResult, Objective, OKRSet
 from coach.settings import get_settings
 
 FORMATS = ("yaml", "json", "markdown", "csv")
@@ -69,10 +70,64 @@ def _shape(obj: Any, source: str) -> dict[str, Any]:
                      location=source)
 
 
-def from_obj(obj: Any, *, source: str = "<input>", lines: dict[tuple[Any, ...], int] | None = None) -> OKRSet:
+# Keys people write for a known field, which a spelling distance would not find.
+_KEY_SYNONYMS = {
+    "krs": "key_results", "kr": "key_results", "keyresults": "key_results", "results": "key_results",
+    "name": "title", "objective": "title", "goal": "title", "okrs": "objectives", "goals": "objectives",
+    "quarter": "period", "timeframe": "period", "parent": "aligned_to", "alignment": "aligned_to",
+    "start": "baseline", "goal_value": "target", "actual": "current",
+}
+
+
+def _nearest_key(key: str, known: list[str]) -> str | None:
+    norm = key.strip().lower().replace("-", "_").replace(" ", "_")
+    if norm in known:
+        return norm  # a variant spelling of a known key (Title, key-results)
+    if norm in _KEY_SYNONYMS and _KEY_SYNONYMS[norm] in known:
+        return _KEY_SYNONYMS[norm]
+    close = difflib.get_close_matches(norm, known, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def unknown_key_notes(data: Any, *, source: str = "<input>", lines: dict[tuple[Any, ...], int] | None = None,
+                      limit: int = 20) -> list[str]:
+    """One note per key that looks like a misspelled known key (it is ignored, so say so and name the key meant)."""
+    lines = lines or {}
+    notes: list[str] = []
+
+    def check(d: Any, known: list[str], path: tuple[Any, ...]) -> None:
+        if not isinstance(d, dict):
+            return
+        for key in d:
+            if len(notes) >= limit or not isinstance(key, str) or key in known:
+                continue
+            near = _nearest_key(key, known)
+            if near is None or near in d:
+                continue
+            line = lines.get(path + (key,))
+            where = f"{source}:{line}" if line else source
+            inside = f" in {_path_str(path)}" if path else ""
+            notes.append(f"{where}: unknown key `{key}`{inside} was ignored; did you mean `{near}`?")
+
+    set_keys = [k for k in OKRSet.model_fields]
+    obj_keys = [k for k in Objective.model_fields]
+    kr_keys = [k for k in KeyResult.model_fields]
+    check(data, set_keys, ())
+    objs = data.get("objectives") if isinstance(data, dict) else None
+    for oi, o in enumerate(objs if isinstance(objs, list) else []):
+        check(o, obj_keys, ("objectives", oi))
+        krs = o.get("key_results") if isinstance(o, dict) else None
+        for ki, k in enumerate(krs if isinstance(krs, list) else []):
+            check(k, kr_keys, ("objectives", oi, "key_results", ki))
+    return notes
+
+
+def from_obj(obj: Any, *, source: str = "<input>", lines: dict[tuple[Any, ...], int] | None = None,
+             notes: list[str] | None = None) -> OKRSet:
     """Validate already-decoded data (dict or list) into an OKRSet."""
     data = _shape(obj, source)
     lines = lines or {}
+    notes = list(notes or []) + unknown_key_notes(data, source=source, lines=lines)
     if isinstance(data.get("objectives"), list) and not data["objectives"]:
         raise EmptyInputError("the set has no objectives", location=source, hint="add at least one objective")
     try:
@@ -86,11 +141,13 @@ def from_obj(obj: Any, *, source: str = "<input>", lines: dict[tuple[Any, ...], 
         msg = err["msg"]
         if err["type"] == "too_long":
             raise InputTooLargeError(f"{_path_str(loc)}: {msg}{more}", location=where) from exc
-        raise InputError(f"{_path_str(loc) or 'input'}: {msg}{more}", location=where,
-                         hint="see RUBRIC.md for the input shape") from exc
+        misspelled = [n.split(": ", 1)[1] for n in notes if "did you mean" in n]
+        hint = "; ".join(misspelled[:3]) if misspelled else "see RUBRIC.md for the input shape"
+        raise InputError(f"{_path_str(loc) or 'input'}: {msg}{more}", location=where, hint=hint) from exc
     if not okrs.objectives:
         raise EmptyInputError("the set has no objectives", location=source, hint="add at least one objective")
     okrs._source = source
+    okrs._notes = notes
     okrs._lines = {_path_str(k): v for k, v in lines.items() if k and k[0] == "objectives"}
     return okrs
 
@@ -107,17 +164,18 @@ def loads(text: str, fmt: str = "auto", *, source: str = "<input>", max_bytes: i
     if not text.strip():
         raise EmptyInputError("the input is empty", location=source, hint="give at least one objective")
     fmt = detect_format(text) if fmt == "auto" else fmt
+    notes: list[str] = []
     if fmt == "yaml":
         obj, lines = read_yaml(text, source)
     elif fmt == "json":
         obj, lines = read_json(text, source)
     elif fmt == "markdown":
-        obj, lines = read_markdown(text, source)
+        obj, lines, notes = read_markdown_with_notes(text, source)
     elif fmt == "csv":
         obj, lines = read_csv(text, source)
     else:
         raise InputError(f"unknown format {fmt!r}", hint=f"use one of: auto, {', '.join(FORMATS)}")
-    return from_obj(obj, source=source, lines=lines)
+    return from_obj(obj, source=source, lines=lines, notes=notes)
 
 
 def load_path(path: str | Path, fmt: str = "auto", *, max_bytes: int | None = None) -> OKRSet:

@@ -22,7 +22,14 @@ def _field_name(raw: str) -> str:
 
 def read_markdown(text: str, source: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
     """Turn a Markdown OKR document into the RUBRIC.md input shape, keeping the line of each item."""
+    data, lines_map, _ = read_markdown_with_notes(text, source)
+    return data, lines_map
+
+
+def read_markdown_with_notes(text: str, source: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int], list[str]]:
+    """As read_markdown, plus notes on what was left out (bullets that come before any heading)."""
     data: dict[str, Any] = {"objectives": []}
+    orphans: list[int] = []
     lines_map: dict[tuple[Any, ...], int] = {}
     body = text
     offset = 0
@@ -68,6 +75,9 @@ def read_markdown(text: str, source: str) -> tuple[dict[str, Any], dict[tuple[An
             elif key in ("period", "team", "role", "focus_area"):
                 data.setdefault(key, value)
             continue
+        if b and current is None:
+            orphans.append(n)  # a key result with no objective heading above it
+            continue
         if b and current is not None:
             indent = len(b.group(1))
             if last_kr is not None and indent > kr_indent:
@@ -84,4 +94,13 @@ def read_markdown(text: str, source: str) -> tuple[dict[str, Any], dict[tuple[An
         data.setdefault("title", objs[0]["title"])
         del objs[0]
         lines_map = {(k[0], k[1] - 1, *k[2:]): v for k, v in lines_map.items() if k[1] > 0}
-    return data, lines_map
+    notes: list[str] = []
+    if orphans:
+        where = ", ".join(map(str, orphans[:5])) + (f" and {len(orphans) - 5} more" if len(orphans) > 5 else "")
+        if not objs:
+            raise InputError(f"found {len(orphans)} bullet(s) but no heading: key results go under an objective "
+                             "heading", location=f"{source}:{orphans[0]}",
+                             hint="start each objective with a heading line, e.g. `## Customers renew with us`")
+        notes.append(f"{source}: {len(orphans)} bullet(s) before the first heading were ignored (line {where}): "
+                     "key results belong under an objective heading")
+    return data, lines_map, notes

@@ -87,6 +87,14 @@ def _precise(exc: yaml.YAMLError, text: str) -> yaml.YAMLError:
     return exc
 
 
+def line_map(text: str) -> dict[tuple[Any, ...], int]:
+    """Each path in a YAML text, e.g. ('good', 0, 'objective'), with its 1-based line ({} if it does not parse)."""
+    try:
+        return _yaml_lines(yaml.compose(text, Loader=_Loader))
+    except yaml.YAMLError:
+        return {}
+
+
 def _syntax_error(exc: yaml.YAMLError, source: str) -> InputError:
     mark = getattr(exc, "problem_mark", None)
     where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source

@@ -36,7 +36,7 @@ class ResponseCache:
                 )
                 conn.commit()
                 self._conn = conn
-            except sqlite3.Error:
+            except (sqlite3.Error, OSError):  # a data folder that cannot be created or written: no cache
                 return None
         return self._conn
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.krparse import Analysis, analyse
+from coach.langcheck import unsupported_language
 from coach.models import Finding, KeyResult, KRReport, ObjectiveReport, OKRSet, ParsedKR, Report, build
 from coach.rubric.checks import CHECKS, Hit, Target, classify_indicator, fset, prepare
 from coach.rubric.loader import Profile, Rule, load_profile, load_rules, rubric_version
@@ -151,12 +152,24 @@ def _parsed_with_overrides(kr: KeyResult, a: Analysis) -> ParsedKR:
     return p
 
 
+# Check kinds that count, measure or look up fields rather than read words: valid in any language.
+WORDLESS_CHECKS = frozenset({"length", "count_range", "context_field", "numbers_in_text"})
+
+
 def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Path | None = None) -> Report:
     """Score a whole OKR set: findings with evidence and a fix, scores 0-100, progress when given."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile or "default", rules_dir)
     c = compile_rubric(prof, rules_dir)
     analyses = [[analyse(kr.text) for kr in obj.key_results] for obj in okrs.objectives]
-    kr_rules, objective_rules, weights = c.scopes["key_result"], c.scopes["objective"], c.weights
+    kr_rules, objective_rules, set_rules, weights = (c.scopes["key_result"], c.scopes["objective"], c.scopes["set"],
+                                                     c.weights)
+    notes = okrs.reader_notes
+    language = unsupported_language([o.title for o in okrs.objectives]
+                                    + [k.text for o in okrs.objectives for k in o.key_results])
+    if language:  # word-reading rules would give wrong findings on another language: apply the others only
+        notes.append(language)
+        kr_rules, objective_rules, set_rules = ([x for x in rules if x[0].extends in WORDLESS_CHECKS]
+                                                for rules in (kr_rules, objective_rules, set_rules))
     obj_reports: list[ObjectiveReport] = []
     for oi, obj in enumerate(okrs.objectives):
         kr_reports: list[KRReport] = []
@@ -180,12 +193,13 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
             index=oi, title=obj.title, score=objective_score(findings, kr_reports, c.weights), findings=findings,
             key_results=kr_reports, progress=prog, progress_reading=reading,
         ))
-    set_findings = _apply(c.scopes["set"], Target(okrs=okrs, analyses=analyses))
+    set_findings = _apply(set_rules, Target(okrs=okrs, analyses=analyses))
     progs = [o.progress for o in obj_reports if o.progress is not None]
     return build(
         Report,
         score=set_score(set_findings, obj_reports, c.weights), findings=set_findings, objectives=obj_reports,
         rubric_version=c.version, profile=prof.name, progress=round(sum(progs) / len(progs), 3) if progs else None,
+        notes=notes,
     )
 
 

@@ -47,9 +47,15 @@ def model_name(llm: object, settings: Settings) -> str:
     return str(name) if isinstance(name, str) else settings.model
 
 
+FALLBACK_PREFIX = "model unavailable, rubric-only results: "
+
+
 def fallback_text(exc: ModelError) -> str:
-    """A one-line reason for falling back to rubric-only results."""
-    return f"model unavailable, rubric-only results: {exc.message}"
+    """A one-line reason for falling back to rubric-only results (said once, however many layers pass it on)."""
+    message = exc.message
+    while message.startswith(FALLBACK_PREFIX):  # the API hands a reason already worded this way to the use case
+        message = message[len(FALLBACK_PREFIX):]
+    return FALLBACK_PREFIX + message
 
 
 def find_role(name: str, settings: Settings) -> Role:
