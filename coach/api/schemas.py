@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from coach.models import MAX_TEXT, OKRSet, Report
 from coach.store import CheckInValue
@@ -34,6 +34,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
+_EXAMPLE_SET = {
+    "period": "2026-Q3", "team": "Clinic Operations",
+    "objectives": [{"title": "Patients are seen without long waits",
+                    "key_results": ["Cut the median wait for a first appointment from 9 to 4 days",
+                                    "Raise the share of same-week follow-ups from 55% to 75%"]}],
+}
+
+
+_EXAMPLE_TEXT = "objectives:\n  - title: Launch the portal\n    key_results: [Publish 3 guides, Train 20 staff]\n"
+
+
 class OKRInput(OKRSet):
     """An OKR set in the RUBRIC.md shape, or `text` in any supported format (then `objectives` stays empty)."""
 
@@ -42,6 +53,8 @@ class OKRInput(OKRSet):
 
 
 class CritiqueRequest(OKRInput):
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE_SET, {"text": _EXAMPLE_TEXT, "format": "yaml"}]})
+
     coach: bool = Field(default=False, description="Add model commentary and rubric-checked rewrites.")
 
 
@@ -62,6 +75,8 @@ class DraftRequest(BaseModel):
 
 
 class RewriteRequest(OKRInput):
+    model_config = ConfigDict(json_schema_extra={"examples": [{**_EXAMPLE_SET, "objective_index": 0, "kr_index": 1}]})
+
     objective_index: int = Field(ge=0, le=10_000)
     kr_index: int | None = Field(default=None, ge=0, le=10_000, description="Omit to rewrite the objective title.")
     n: int = Field(default=3, ge=1, le=8)
@@ -70,12 +85,17 @@ class RewriteRequest(OKRInput):
 class SetRequest(OKRInput):
     """A set to save: the OKR set (or text), with an optional name and note."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{**_EXAMPLE_SET, "name": "Clinic Q3"}]})
+
     name: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=MAX_TEXT, description="What changed in this version.")
     base_version: int | None = Field(default=None, ge=1, description="Refuse (409) unless the set is at this version.")
 
 
 class CheckInRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"values": [{"objective_index": 0, "kr_index": 0, "value": 7}], "note": "first week"}]})
+
     values: list[CheckInValue] = Field(min_length=1, max_length=1000)
     note: str | None = Field(default=None, max_length=MAX_TEXT)
 
