@@ -10,7 +10,7 @@ import sys
 from coach.errors import CoachError
 
 # One module per group of subcommands; each defines register(subparsers).
-COMMAND_MODULES = ["review", "examples", "llm", "serve", "keys"]
+COMMAND_MODULES = ["review", "examples", "llm", "serve", "keys", "db"]
 
 
 def build_parser() -> argparse.ArgumentParser:
