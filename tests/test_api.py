@@ -18,6 +18,10 @@ from coach.rubric import review
 from coach.settings import Settings
 from tests._coach_fakes import INJECTION, ROLE, ScriptedLLM, draft_answer, kr
 
+# These tests send many anonymous requests from one address; the default anonymous limits are tested in
+# tests/test_api_limits.py.
+NO_ANON_LIMITS = {"anonymous_rate_limit_per_minute": 0, "anonymous_model_rate_limit_per_minute": 0}
+
 SET = {"period": "2026-Q3", "team": "Sales", "focus_area": "Grow existing accounts", "objectives": [
     {"title": "Implement a new CRM", "key_results": ["Raise win rate to 30%", "Make 600 calls"]},
     {"title": "Customers choose us first when they renew",
@@ -43,7 +47,7 @@ def settings_for_tests(**overrides: Any) -> Settings:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     home = tmp_path_factory.getbasetemp() / "okr-coach-home"
-    app = create_app(Settings(home=home, request_timeout_s=2.0))
+    app = create_app(Settings(home=home, request_timeout_s=2.0, **NO_ANON_LIMITS))
     with serve_in_thread(app) as url:
         yield url, app
 
@@ -81,7 +85,7 @@ def assert_envelope(r: httpx.Response, status: int, code: str | None = None) -> 
 
 
 def test_health_docs_and_openapi_are_served(api: httpx.Client) -> None:
-    assert api.get("/healthz").json() == {"status": "ok", "version": "0.1.0", "database": 3}
+    assert api.get("/healthz").json() == {"status": "ok", "version": "0.1.0", "database": 4}
     docs = api.get("/docs").text
     assert "swagger" in docs.lower() and "//cdn" not in docs and "https://" not in docs.replace("https://fastapi", "")
     for asset in ("/docs-assets/swagger-ui-bundle.js", "/docs-assets/swagger-ui.css"):
@@ -317,7 +321,7 @@ def test_oversized_bodies_are_refused_before_they_are_read(api: httpx.Client, se
 
 def test_oversized_text_inside_a_small_limit_is_a_413(tmp_path_factory: pytest.TempPathFactory) -> None:
     home = tmp_path_factory.getbasetemp() / "okr-coach-home"
-    app = create_app(Settings(home=home, max_input_bytes=2_000))
+    app = create_app(Settings(home=home, max_input_bytes=2_000, **NO_ANON_LIMITS))
     with serve_in_thread(app) as url:
         r = httpx.post(url + "/v1/critique", json={"text": YAML * 40, "format": "yaml"})
         assert_envelope(r, 413, "input_too_large")

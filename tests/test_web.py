@@ -14,6 +14,7 @@ from coach.api import create_app
 from coach.api.testing import serve_in_thread
 from coach.settings import Settings
 from tests._coach_fakes import ROLE, ScriptedLLM, draft_answer
+from tests.test_api import NO_ANON_LIMITS
 
 try:
     from playwright.sync_api import expect
@@ -43,7 +44,7 @@ objectives:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     home = tmp_path_factory.getbasetemp() / "okr-coach-home"
-    app = create_app(Settings(home=home), llm=ScriptedLLM())
+    app = create_app(Settings(home=home, **NO_ANON_LIMITS), llm=ScriptedLLM())
     with serve_in_thread(app) as url:
         yield url, app
 
