@@ -44,7 +44,8 @@ def create_app(settings: Settings | None = None, *, llm: LLMLike | None = None) 
     app.state.db = store.open_database(settings.database)
     app.state.llm = llm
     app.state.runner = ModelRunner(timeout_s=settings.request_timeout_s)
-    app.state.limiter = RateLimiter(settings.redis_url)
+    # Windows in Redis are named after the store, so deployments (or test runs) sharing one Redis never mix.
+    app.state.limiter = RateLimiter(settings.redis_url, prefix=f"okr-coach:{app.state.db.store_id}:limits")
     errors.install(app)
     app.include_router(coach_routes.router, responses=ERROR_RESPONSES)
     app.include_router(library.router, responses=ERROR_RESPONSES)

@@ -180,6 +180,16 @@ class Database:
         rev = self.revision
         return int(rev) if rev and rev.isdigit() else 0
 
+    @property
+    def store_id(self) -> str:
+        """This store's random id (the same for every instance that shares it)."""
+        if getattr(self, "_store_id", None) is None:
+            from coach.store.schema import store_health
+
+            with self.read() as c:
+                self._store_id = c.execute(sa.select(store_health.c.store_id).where(store_health.c.id == 1)).scalar_one()
+        return self._store_id
+
     def check_writable(self, who: str | None = None) -> None:
         """Rewrite the health row: raises StoreUnavailable when the store cannot take a write."""
         from coach.store.keys import now

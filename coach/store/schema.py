@@ -79,4 +79,5 @@ store_health = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("checked_at", sa.Text, nullable=False),
     sa.Column("checked_by", sa.Text),
+    sa.Column("store_id", sa.Text, nullable=False),  # random, made with the table: names this store in Redis keys
 )
