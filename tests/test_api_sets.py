@@ -226,3 +226,51 @@ def test_check_ins_carry_over_to_a_new_version_for_unchanged_key_results(alice: 
     coverage, win = p["objectives"][0]["key_results"]
     assert coverage["current"] == 2.5 and coverage["progress"] == 0.5 and len(coverage["history"]) == 1
     assert win["current"] == 28 and [h["value"] for h in win["history"]] == [28]
+
+
+def test_a_set_can_be_deleted_by_its_owner_only(alice: httpx.Client, bob: httpx.Client) -> None:
+    sid = alice.post("/v1/sets", json=SET).json()["id"]
+    alice.put(f"/v1/sets/{sid}", json=V2)
+    alice.post(f"/v1/sets/{sid}/checkins", json={"values": [{"objective_index": 0, "kr_index": 0, "value": 25}]})
+    assert_envelope(bob.delete(f"/v1/sets/{sid}"), 404, "not_found")
+    assert alice.get(f"/v1/sets/{sid}").status_code == 200
+    r = alice.delete(f"/v1/sets/{sid}")
+    assert r.status_code == 204 and r.content == b""
+    for gone in (alice.get(f"/v1/sets/{sid}"), alice.get(f"/v1/sets/{sid}/versions"), alice.delete(f"/v1/sets/{sid}")):
+        assert_envelope(gone, 404, "not_found")
+    assert all(s["id"] != sid for s in alice.get("/v1/sets").json())
+
+
+def test_a_key_can_delete_itself_with_its_sets(server: tuple[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    made = new_key("leaving", capsys)
+    with httpx.Client(base_url=server[0], headers={"X-API-Key": made["key"]}, timeout=30) as c:
+        sid = c.post("/v1/sets", json=SET).json()["id"]
+        assert c.get("/v1/keys/current").json()["name"] == "leaving"
+        assert c.delete("/v1/keys/current").status_code == 204
+        assert_envelope(c.get("/v1/sets"), 401, "unauthorized")
+    db = open_database(server[1].state.settings.database)
+    assert db.one("select count(*) from okr_sets where id = :s", {"s": sid})[0] == 0
+    assert db.one("select count(*) from api_keys where id = :i", {"i": made["id"]})[0] == 0
+
+
+def test_keys_and_sets_can_be_deleted_from_the_cli(alice: httpx.Client, capsys: pytest.CaptureFixture[str]) -> None:
+    sid = alice.post("/v1/sets", json=SET).json()["id"]
+    capsys.readouterr()
+    assert main(["sets", "delete", sid]) == 2  # without --yes: nothing happens, and it says why
+    assert "cannot be undone" in capsys.readouterr().err and alice.get(f"/v1/sets/{sid}").status_code == 200
+    assert main(["sets", "delete", sid, "--yes"]) == 0
+    assert f"set {sid} deleted (1 version(s))" in capsys.readouterr().out
+    assert_envelope(alice.get(f"/v1/sets/{sid}"), 404)
+    made = new_key("to-delete", capsys)
+    capsys.readouterr()
+    assert main(["keys", "delete", str(made["id"]), "--yes"]) == 0
+    assert "deleted with 0 saved set(s)" in capsys.readouterr().out
+    assert main(["keys", "list"]) == 0 and "to-delete" not in capsys.readouterr().out
+
+
+def test_a_rate_of_zero_is_refused_not_turned_into_the_default(capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["keys", "create", "--name", "zero", "--rate", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--rate must be at least 1" in err and "Traceback" not in err
+    assert main(["keys", "list"]) == 0 and "zero" not in capsys.readouterr().out
