@@ -19,10 +19,21 @@ def _prepare(settings, workers: int) -> None:  # noqa: ANN001
                               "or serve with one worker")
     db = open_database(settings.database)  # creates an empty store; refuses a schema that is behind
     db.check_writable("okr-coach serve")   # a read-only or full store is reported now, not on the first save
+    if workers > 1:
+        _build_index(settings)  # once, here, before the workers start (they find it current and only open it)
+    else:
+        # One process: the port opens at once; the index is checked (and built if missing or stale) beside it.
+        # A draft arriving meanwhile waits for it inside get_index.
+        import threading
+
+        threading.Thread(target=_build_index, args=(settings,), name="examples-index", daemon=True).start()
+
+
+def _build_index(settings) -> None:  # noqa: ANN001
     try:
         from coach.corpus.index import get_index
 
-        idx = get_index(settings)  # built once here (under a file lock) if missing or stale; workers reuse it
+        idx = get_index(settings)  # under a file lock: processes starting together build it once
         if idx.built:
             print(f"okr-coach: built the examples index ({idx.built['rows']} rows, {idx.built['backend']})",
                   flush=True)
