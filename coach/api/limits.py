@@ -81,8 +81,8 @@ class RateLimiter:
     """
 
     def __init__(self, redis_url: str | None = None, *, prefix: str = "okr-coach:limits") -> None:
-        from limits.storage import storage_from_string
         from limits.aio.strategies import MovingWindowRateLimiter
+        from limits.storage import storage_from_string
 
         self.redis_url = redis_url
         self._memory = MovingWindowRateLimiter(storage_from_string("async+memory://"))
@@ -92,6 +92,9 @@ class RateLimiter:
                                           wrap_exceptions=True, socket_timeout=5, socket_connect_timeout=5)
             self._shared = MovingWindowRateLimiter(storage)
         self._shared_down = False
+        self._retry_at = 0.0
+
+    RETRY_AFTER_S = 5.0
 
     @property
     def backend(self) -> str:
@@ -106,6 +109,8 @@ class RateLimiter:
 
         item = RateLimitItemPerMinute(rate_per_minute)
         limiter = self._shared or self._memory
+        if limiter is self._shared and self._shared_down and time.monotonic() < self._retry_at:
+            limiter = self._memory  # Redis failed a moment ago: do not make every request wait for its timeout
         try:
             if await limiter.hit(item, scope, who):
                 if self._shared_down and limiter is self._shared:
@@ -119,6 +124,7 @@ class RateLimiter:
             if not self._shared_down:
                 log.error("rate limits: Redis failed (%s); counting in this process until it is back", exc)
                 self._shared_down = True
+            self._retry_at = time.monotonic() + self.RETRY_AFTER_S
             limiter = self._memory
             if await limiter.hit(item, scope, who):
                 return 0.0
