@@ -89,6 +89,32 @@ class Server:
             time.sleep(0.1)
         raise SystemExit(f"{name} server did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server and its worker processes (Linux /proc)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        pids = [self.proc.pid]
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    if int((d / "stat").read_text().rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                        pids.append(int(d.name))
+                except (OSError, IndexError, ValueError):
+                    continue
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                continue
+        return total / tick
+
+    def measure(self, make, n: int, concurrency: int, ok: int) -> dict[str, float]:  # noqa: ANN001
+        before = self.cpu_seconds()
+        result = asyncio.run(load(self.port, make, n, concurrency, ok))
+        result["cores"] = (self.cpu_seconds() - before) / (n / result["rps"])
+        return result
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -210,15 +236,14 @@ def main() -> int:
                 if name in servers:
                     asyncio.run(load(servers[name].port, lambda i: critique, 100, args.concurrency, 200))  # warm-up
                     runs.setdefault(("critique", name), []).append(
-                        asyncio.run(load(servers[name].port, lambda i: critique, args.requests, args.concurrency, 200)))
+                        servers[name].measure(lambda i: critique, args.requests, args.concurrency, 200))
             for name, label in (("1 worker", "SQLite"), ("PostgreSQL", "PostgreSQL")):
                 if name not in servers:
                     continue
                 h = {"X-API-Key": keys[name]}
                 body = json.dumps(BODY).encode()
                 make = lambda i, h=h, body=body: request("POST", "/v1/sets", body, h)  # noqa: E731
-                runs.setdefault(("writes", label), []).append(
-                    asyncio.run(load(servers[name].port, make, args.writes, 8, 201)))
+                runs.setdefault(("writes", label), []).append(servers[name].measure(make, args.writes, 8, 201))
     finally:
         for s in servers.values():
             s.stop()
@@ -229,11 +254,15 @@ def main() -> int:
 
     print(f"okr-coach serve on 127.0.0.1, {os.cpu_count()} CPUs, load generator in the same machine; "
           f"median of {args.rounds} interleaved rounds")
-    print(f"{'what':<30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(f"{'what':<30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'cores':>6} {'CPU ms/req':>10}")
     for (kind, name), rs in runs.items():
         label = (f"POST /v1/critique, {name}" if kind == "critique" else f"POST /v1/sets, {name}")
         print(f"{label:<30} {med(rs, 'rps'):>9.1f} {med(rs, 'p50_ms'):>8.2f} {med(rs, 'p99_ms'):>8.2f} "
-              f"{int(sum(r['errors'] for r in rs)):>7}")
+              f"{int(sum(r['errors'] for r in rs)):>7} {med(rs, 'cores'):>6.2f} "
+              f"{1000 * med(rs, 'cores') / med(rs, 'rps'):>10.2f}")
+    print("cores: CPU time of the server's processes per second of the run (what the machine gave it; another "
+          "session's load takes from it)")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} CPUs")
     ok = True
     one = runs.get(("critique", "1 worker"))
     two = runs.get(("critique", "2 workers"))
