@@ -21,7 +21,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
     if args.rate is not None and args.rate < 1:
         raise InputError(f"--rate must be at least 1 request per minute, not {args.rate}",
-                         hint="leave --rate out for the default (OKR_COACH_RATE_LIMIT_PER_MINUTE)")
+                         hint="leave --rate out to use OKR_COACH_RATE_LIMIT_PER_MINUTE")
     db, settings = _db()
     rate = settings.rate_limit_per_minute if args.rate is None else args.rate
     key = create_key(db, name=args.name, rate_per_minute=rate)

@@ -325,7 +325,7 @@ def ensure_schema(db: Database, *, create: bool = True) -> None:
                            location=redact(db.url), hint="upgrade okr-coach on this machine")
     raise SchemaBehind(f"the database schema is at revision {rev}; this okr-coach needs {head}",
                        location=redact(db.url),
-                       hint="back it up, then run `okr-coach db upgrade` once (with the same OKR_COACH_DATABASE_URL)")
+                       hint="back it up, then run `okr-coach db upgrade` once, with the same OKR_COACH_DATABASE_URL or OKR_COACH_HOME")
 
 
 _OPEN: dict[str, Database] = {}
