@@ -279,10 +279,10 @@ def test_rubric_lists_every_rule_with_its_guidance(api: httpx.Client) -> None:
 
 
 def test_roles_and_examples_come_from_the_library(api: httpx.Client) -> None:
-    roles = api.get("/v1/roles").json()
+    # the first library call of the session may build the examples index: minutes on a busy 2-core machine
+    roles = api.get("/v1/roles", timeout=300).json()
     names = {r["role"] for r in roles}
     assert "Account Executive" in names and all(r["metrics"] for r in roles)
-    # the first search of the session may build the examples index: minutes on a busy 2-core machine
     hits = api.get("/v1/examples", params={"role": "Account Executive", "q": "pipeline", "k": 3}, timeout=300).json()
     assert 1 <= len(hits) <= 3 and hits[0]["role"] == "Account Executive" and hits[0]["objective"]
 
