@@ -73,9 +73,12 @@ services_start() {
 services_stop() {
   [ -n "${SVC_DIR:-}" ] && [ -d "$SVC_DIR" ] || return 0
   if [ -n "${SVC_PG+x}" ]; then "${SVC_PG[@]}" >/dev/null 2>&1 || true; fi
-  if [ -f "$SVC_DIR/redis.pid" ]; then kill "$(cat "$SVC_DIR/redis.pid")" 2>/dev/null || true; fi
-  local i
-  for i in $(seq 1 50); do [ -f "$SVC_DIR/redis.pid" ] && kill -0 "$(cat "$SVC_DIR/redis.pid")" 2>/dev/null || break; sleep 0.1; done
+  local i rpid
+  rpid="$(cat "$SVC_DIR/redis.pid" 2>/dev/null || true)"
+  if [ -n "$rpid" ]; then
+    kill "$rpid" 2>/dev/null || true
+    for i in $(seq 1 50); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
+  fi
   rm -rf "$SVC_DIR"
   unset SVC_DIR OKR_COACH_TEST_DATABASE_URL OKR_COACH_TEST_REDIS_URL
 }
