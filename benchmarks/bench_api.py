@@ -1,9 +1,15 @@
-"""Critique over HTTP vs a bare FastAPI endpoint returning the same payload: throughput and p50/p99 latency.
+"""The service under load, side by side in one run: critique throughput with 1 and 2 workers (and a bare FastAPI
+endpoint returning the same payload, the floor), and saved-set writes on SQLite and on PostgreSQL.
 
-Both apps are served by uvicorn on 127.0.0.1 (one process each, one at a time) in the same run; a client process
-sends a fixed number of requests with fixed concurrency to each.
+Every server is a real `okr-coach serve` process on 127.0.0.1 (the bare one a plain uvicorn app). The load
+generator is in this process: raw HTTP/1.1 on keep-alive connections (a few microseconds of CPU per request,
+so it takes little from the servers on a small machine); it shares the machine, as a proxy in front would.
+Connections are reopened every 50 requests: with several workers the kernel hands each new connection to one
+of them, and a client that keeps 16 connections for ever could leave one worker with most of them.
+Each configuration is measured `--rounds` times, interleaved, and the median is reported.
 
-Run: .venv/bin/python benchmarks/bench_api.py [--requests 2000] [--concurrency 16]
+Run (PostgreSQL and Redis are started and stopped by the wrapper; without them those rows are skipped):
+    bash scripts/with-services.sh .venv/bin/python benchmarks/bench_api.py [--requests 2000] [--concurrency 16]
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -22,6 +29,7 @@ from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+ROOT = Path(__file__).resolve().parent.parent
 
 BODY = {"period": "2026-Q3", "team": "Sales", "focus_area": "Grow existing accounts", "objectives": [
     {"title": "Implement a new CRM", "key_results": ["Raise win rate to 30%", "Make 600 calls"]},
@@ -29,13 +37,6 @@ BODY = {"period": "2026-Q3", "team": "Sales", "focus_area": "Grow existing accou
      "key_results": ["Raise win rate from 21% to 30%", "Grow pipeline coverage from 2x to 3x",
                      {"text": "Cut ramp-up to a medium account from 120 to 90 days", "current": 100}]},
 ]}
-
-
-def critique_app():  # noqa: ANN201
-    from coach.api import create_app
-    from coach.settings import Settings
-
-    return create_app(Settings(home=Path(os.environ["BENCH_HOME"]), anonymous_rate_limit_per_minute=0))
 
 
 def bare_app():  # noqa: ANN201
@@ -55,14 +56,11 @@ def bare_app():  # noqa: ANN201
     async def bare(body: dict[str, Any] = Body(...)) -> dict[str, Any]:
         return payload
 
+    @app.get("/healthz")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
     return app
-
-
-def serve(kind: str, port: int) -> None:
-    import uvicorn
-
-    app = critique_app() if kind == "critique" else bare_app()
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 def free_port() -> int:
@@ -71,77 +69,216 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def load(url: str, n: int, concurrency: int) -> dict[str, float]:
-    import httpx
+class Server:
+    def __init__(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.name = name
+        self.port = free_port()
+        self.log = open(Path(env["OKR_COACH_HOME"]) / f"{name}.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen([*argv, "--port", str(self.port)], env=env, cwd=ROOT, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        for _ in range(1800):  # bounded wait
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{name} server exited; see {self.log.name}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    if s.recv(64).startswith(b"HTTP/1.1 200"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise SystemExit(f"{name} server did not start")
 
-    body = json.dumps(BODY).encode()
-    headers = {"content-type": "application/json"}
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server and its worker processes (Linux /proc)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        pids = [self.proc.pid]
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    if int((d / "stat").read_text().rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                        pids.append(int(d.name))
+                except (OSError, IndexError, ValueError):
+                    continue
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                continue
+        return total / tick
+
+    def measure(self, make, n: int, concurrency: int, ok: int) -> dict[str, float]:  # noqa: ANN001
+        before = self.cpu_seconds()
+        result = asyncio.run(load(self.port, make, n, concurrency, ok))
+        result["cores"] = (self.cpu_seconds() - before) / (n / result["rps"])
+        return result
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def request(method: str, path: str, body: bytes, headers: dict[str, str] | None = None) -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+    return (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes) -> tuple[int, bytes]:
+    writer.write(raw)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    return status, await reader.readexactly(length)
+
+
+async def load(port: int, make: "callable", n: int, concurrency: int, ok: int,  # noqa: F821
+               reconnect_every: int = 50) -> dict[str, float]:
+    """n requests over `concurrency` keep-alive connections, each reopened after `reconnect_every` requests (so
+    that the kernel spreads them over the workers, as it does for real clients); `make(i)` gives request i."""
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        for _ in range(50):  # warm-up: imports, caches, connections
-            await client.post("/v1/critique", content=body, headers=headers)
-        queue = iter(range(n))
+    counter = iter(range(n))
 
-        async def worker() -> None:
-            nonlocal errors
-            for _ in queue:
+    async def worker() -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        done = 0
+        try:
+            for i in counter:
+                if done and done % reconnect_every == 0:  # as clients and proxies recycle connections
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 t0 = time.perf_counter()
-                r = await client.post("/v1/critique", content=body, headers=headers)
+                status, _ = await _exchange(reader, writer, make(i))
                 latencies.append(time.perf_counter() - t0)
-                if r.status_code != 200 or not r.content.startswith(b'{"score"'):
-                    errors += 1
+                errors += status != ok
+                done += 1
+        finally:
+            writer.close()
 
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - t0
     q = statistics.quantiles(latencies, n=100)
-    return {"requests": n, "errors": errors, "rps": n / elapsed, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000}
+    return {"rps": n / elapsed, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000, "errors": errors}
 
 
-def measure(kind: str, n: int, concurrency: int, home: str) -> dict[str, float]:
-    port = free_port()
-    env = {**os.environ, "BENCH_HOME": home}
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port)], env=env)
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"{kind} server did not start") from None
-                time.sleep(0.1)
-        return asyncio.run(load(f"http://127.0.0.1:{port}", n, concurrency))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+def new_key(env: dict[str, str]) -> str:
+    out = subprocess.run([sys.executable, "-m", "coach", "keys", "create", "--name", "bench", "--rate", "1000000000"],
+                         env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return out.splitlines()[0]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--requests", type=int, default=2000, help="critique requests per measurement")
+    ap.add_argument("--writes", type=int, default=600, help="saved-set writes per measurement")
     ap.add_argument("--concurrency", type=int, default=16)
-    ap.add_argument("--serve", choices=["critique", "bare"], help=argparse.SUPPRESS)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--database-url", default=os.environ.get("OKR_COACH_TEST_DATABASE_URL"))
+    ap.add_argument("--redis-url", default=os.environ.get("OKR_COACH_TEST_REDIS_URL"))
+    ap.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.serve:
-        serve(args.serve, args.port)
+    if args.serve_bare:
+        import uvicorn
+
+        uvicorn.run(bare_app(), host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
         return 0
-    with tempfile.TemporaryDirectory() as home:
-        results = {kind: measure(kind, args.requests, args.concurrency, home) for kind in ("bare", "critique")}
-    print(f"{args.requests} POST /v1/critique requests, {args.concurrency} concurrent, uvicorn on 127.0.0.1, "
-          f"{os.cpu_count()} CPUs")
-    print(f"{'endpoint':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for kind, r in results.items():
-        print(f"{kind:<10} {r['rps']:>9.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>7}")
-    ratio = results["critique"]["rps"] / results["bare"]["rps"]
-    print(f"critique throughput is {ratio:.0%} of the bare endpoint's (the target is at least 50%)")
-    return 0 if results["critique"]["errors"] == 0 and results["bare"]["errors"] == 0 else 1
+
+    tmp = Path(tempfile.mkdtemp(prefix="okr-bench-"))
+    corpus = tmp / "corpus"
+    shutil.copytree(ROOT / "tests" / "data" / "mini_corpus", corpus / "roles")  # critique does not read it
+    base = {**os.environ, "PYTHONPATH": str(ROOT), "OKR_COACH_CORPUS_DIR": str(corpus), "OKR_COACH_LLM_CACHE": "false",
+            "OKR_COACH_ANONYMOUS_RATE_LIMIT_PER_MINUTE": "0", "OKR_COACH_ANONYMOUS_MODEL_RATE_LIMIT_PER_MINUTE": "0"}
+    for k in ("OKR_COACH_DATABASE_URL", "OKR_COACH_REDIS_URL"):
+        base.pop(k, None)
+
+    def env(name: str, **extra: str) -> dict[str, str]:
+        home = tmp / name
+        home.mkdir()
+        e = {**base, "OKR_COACH_HOME": str(home), **extra}
+        subprocess.run([sys.executable, "-m", "coach", "index"], env=e, cwd=ROOT, check=True, capture_output=True)
+        return e
+
+    serve = [sys.executable, "-m", "coach", "serve", "--log-level", "warning"]
+    servers: dict[str, Server] = {}
+    keys: dict[str, str] = {}
+    try:
+        servers["bare"] = Server("bare", [sys.executable, __file__, "--serve-bare"], env("bare"))
+        servers["1 worker"] = Server("1 worker", serve, e1 := env("w1"))
+        keys["1 worker"] = new_key(e1)
+        if args.redis_url:
+            servers["2 workers"] = Server("2 workers", [*serve, "--workers", "2"],
+                                          env("w2", OKR_COACH_REDIS_URL=args.redis_url))
+        else:
+            print("no Redis (--redis-url / OKR_COACH_TEST_REDIS_URL): the 2-worker run is skipped", file=sys.stderr)
+        if args.database_url:
+            servers["PostgreSQL"] = Server("PostgreSQL", serve, ep := env("pg", OKR_COACH_DATABASE_URL=args.database_url))
+            keys["PostgreSQL"] = new_key(ep)
+        else:
+            print("no PostgreSQL (--database-url / OKR_COACH_TEST_DATABASE_URL): its run is skipped", file=sys.stderr)
+
+        critique = request("POST", "/v1/critique", json.dumps(BODY).encode())
+        runs: dict[str, list[dict[str, float]]] = {}
+        for _ in range(args.rounds):
+            for name in ("bare", "1 worker", "2 workers"):
+                if name in servers:
+                    asyncio.run(load(servers[name].port, lambda i: critique, 100, args.concurrency, 200))  # warm-up
+                    runs.setdefault(("critique", name), []).append(
+                        servers[name].measure(lambda i: critique, args.requests, args.concurrency, 200))
+            for name, label in (("1 worker", "SQLite"), ("PostgreSQL", "PostgreSQL")):
+                if name not in servers:
+                    continue
+                h = {"X-API-Key": keys[name]}
+                body = json.dumps(BODY).encode()
+                make = lambda i, h=h, body=body: request("POST", "/v1/sets", body, h)  # noqa: E731
+                runs.setdefault(("writes", label), []).append(servers[name].measure(make, args.writes, 8, 201))
+    finally:
+        for s in servers.values():
+            s.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    def med(rs: list[dict[str, float]], k: str) -> float:
+        return statistics.median(r[k] for r in rs)
+
+    print(f"okr-coach serve on 127.0.0.1, {os.cpu_count()} CPUs, load generator in the same machine; "
+          f"median of {args.rounds} interleaved rounds")
+    print(f"{'what':<30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'cores':>6} {'CPU ms/req':>10}")
+    for (kind, name), rs in runs.items():
+        label = (f"POST /v1/critique, {name}" if kind == "critique" else f"POST /v1/sets, {name}")
+        print(f"{label:<30} {med(rs, 'rps'):>9.1f} {med(rs, 'p50_ms'):>8.2f} {med(rs, 'p99_ms'):>8.2f} "
+              f"{int(sum(r['errors'] for r in rs)):>7} {med(rs, 'cores'):>6.2f} "
+              f"{1000 * med(rs, 'cores') / med(rs, 'rps'):>10.2f}")
+    print("cores: CPU time of the server's processes per second of the run (what the machine gave it; another "
+          "session's load takes from it)")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} CPUs")
+    ok = True
+    one = runs.get(("critique", "1 worker"))
+    two = runs.get(("critique", "2 workers"))
+    if one and two:
+        ratio = med(two, "rps") / med(one, "rps")
+        print(f"2 workers / 1 worker critique throughput: {ratio:.2f}x (must be > 1)")
+        ok &= ratio > 1
+    sq, pg = runs.get(("writes", "SQLite")), runs.get(("writes", "PostgreSQL"))
+    if sq and pg:
+        ratio = med(pg, "rps") / med(sq, "rps")
+        print(f"PostgreSQL / SQLite saved-set writes: {ratio:.2f}x (must be at least 0.5)")
+        ok &= ratio >= 0.5
+    if bare := runs.get(("critique", "bare")):
+        print(f"critique (1 worker) is {med(one, 'rps') / med(bare, 'rps'):.0%} of the bare endpoint's throughput")
+    errors = sum(r["errors"] for rs in runs.values() for r in rs)
+    return 0 if ok and errors == 0 else 1
 
 
 if __name__ == "__main__":

@@ -38,18 +38,29 @@ class Settings(BaseModel):
     llm_cache: bool = True
     max_input_bytes: int = 1_000_000
     anonymous_critique: bool = True
-    # Service (coach/api): requests per minute for new API keys and for anonymous callers (0 = unlimited),
-    # and the wall-clock budget of one model-backed request before it falls back to rubric-only results.
+    # Service (coach/api): requests per minute for new API keys and, per client address, for anonymous callers
+    # (0 = no limit: an explicit choice), with a tighter anonymous limit on the model-backed paths (draft,
+    # rewrite, critique with coach); and the wall-clock budget of one model-backed request.
     rate_limit_per_minute: int = 120
-    anonymous_rate_limit_per_minute: int = 0
+    anonymous_rate_limit_per_minute: int = 60
+    anonymous_model_rate_limit_per_minute: int = 6
     request_timeout_s: float = 90.0
     # Host names the service answers to (OKR_COACH_TRUSTED_HOSTS, comma-separated; "*" = any, "*.example.com"):
     # a web page that rebinds its own DNS name to 127.0.0.1 is refused because its Host is not one of these.
     trusted_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "::1"])
+    # Several workers or machines: the store in PostgreSQL (postgresql+psycopg://user:pass@host/db; default a
+    # SQLite file in `home`), rate limits and the model-answer cache in Redis (redis://host:6379/0).
+    database_url: str | None = None
+    redis_url: str | None = None
 
     @property
     def db_path(self) -> Path:
         return self.home / "okr-coach.db"
+
+    @property
+    def database(self) -> str:
+        """The store's SQLAlchemy URL: OKR_COACH_DATABASE_URL, else the SQLite file in `home`."""
+        return self.database_url or f"sqlite:///{self.db_path}"
 
     @property
     def index_path(self) -> Path:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -22,7 +20,7 @@ from coach.llm.fake import FakeLLM
 from coach.settings import Settings
 from coach.store import create_key, open_database
 from tests.okr_strategies import ANY_TEXT, Reached, damaged, okr_sets, texts_in_any_format
-from tests.test_api import MARKDOWN, SET, YAML, assert_envelope
+from tests.test_api import MARKDOWN, NO_ANON_LIMITS, SET, YAML, assert_envelope
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in the test extra")
 from schemathesis.checks import not_a_server_error  # noqa: E402
@@ -32,7 +30,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance  # noq
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     home = tmp_path_factory.getbasetemp() / "okr-coach-home"
-    app = create_app(Settings(home=home, request_timeout_s=5.0), llm=FakeLLM())  # no answers: model calls fall back
+    # no answers: model calls fall back
+    app = create_app(Settings(home=home, request_timeout_s=5.0, **NO_ANON_LIMITS), llm=FakeLLM())
     with serve_in_thread(app) as url:
         yield url, app
 

@@ -1,31 +1,47 @@
-"""Saved sets over real HTTP: API keys, tenant isolation, versions, check-ins, progress, rate limits, concurrency."""
+"""Saved sets over real HTTP: API keys, tenant isolation, versions, check-ins, progress, rate limits, concurrency.
+
+The whole module runs twice: on the embedded SQLite store and on a real PostgreSQL (tests/_services.py).
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 
+from coach import store
 from coach.api import create_app
 from coach.api.testing import serve_in_thread
 from coach.cli.main import main
 from coach.settings import Settings
 from coach.store import open_database
+from tests._services import STORES, store_url
 from tests.test_api import SET, assert_envelope
 
 V2 = {**SET, "objectives": [SET["objectives"][1]]}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+@pytest.fixture(scope="module", params=STORES)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     home = tmp_path_factory.getbasetemp() / "okr-coach-home"
-    app = create_app(Settings(home=home))
-    with serve_in_thread(app) as url:
-        yield url, app
+    url = store_url(request.param, tmp_path_factory.mktemp("store"))
+    app = create_app(Settings(home=home, database_url=url, anonymous_rate_limit_per_minute=0))
+    with serve_in_thread(app) as base:
+        yield base, app
+
+
+@pytest.fixture(autouse=True)
+def _cli_uses_the_servers_store(server: tuple[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`okr-coach keys ...` in these tests writes to the store the server reads."""
+    from coach.settings import get_settings
+
+    monkeypatch.setenv("OKR_COACH_DATABASE_URL", server[1].state.settings.database)
+    get_settings.cache_clear()
 
 
 def new_key(name: str, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, Any]:
@@ -55,10 +71,15 @@ def test_keys_are_printed_once_and_stored_only_as_hashes(server: tuple[str, Any]
     out = capsys.readouterr().out
     key = out.splitlines()[0]
     assert key.startswith("okc_") and len(key) > 40 and "only time" in out
-    db_path = server[1].state.settings.db_path
-    assert key.encode() not in db_path.read_bytes()
-    wal = db_path.with_name(db_path.name + "-wal")
-    assert not wal.exists() or key.encode() not in wal.read_bytes()
+    db = open_database(server[1].state.settings.database)
+    if db.dialect == "sqlite":
+        db_path = Path(db.path)
+        assert key.encode() not in db_path.read_bytes()
+        wal = db_path.with_name(db_path.name + "-wal")
+        assert not wal.exists() or key.encode() not in wal.read_bytes()
+    rows = db.query("select * from api_keys")
+    assert rows and not any(key in str(col) for row in rows for col in row)
+    assert any(store.keys.hash_key(key) in row for row in rows)
     assert main(["keys", "list"]) == 0
     listing = capsys.readouterr().out
     assert "printed" in listing and key not in listing and key[:10] in listing
@@ -155,14 +176,14 @@ def test_each_key_has_its_own_rate_limit(server: tuple[str, Any], capsys: pytest
     assert codes == [200, 200, 200, 429]
     r = httpx.get(server[0] + "/v1/sets", headers=slow)
     assert_envelope(r, 429, "rate_limited")
-    assert 1 <= int(r.headers["retry-after"]) <= 20
+    assert 1 <= int(r.headers["retry-after"]) <= 60  # a moving one-minute window
     assert httpx.get(server[0] + "/v1/sets", headers=other).status_code == 200  # buckets are per key
 
 
-def test_anonymous_critique_can_be_switched_off(tmp_path_factory: pytest.TempPathFactory,
+def test_anonymous_critique_can_be_switched_off(tmp_path_factory: pytest.TempPathFactory, server: tuple[str, Any],
                                                capsys: pytest.CaptureFixture[str]) -> None:
     home = tmp_path_factory.getbasetemp() / "okr-coach-home"
-    app = create_app(Settings(home=home, anonymous_critique=False))
+    app = create_app(Settings(home=home, anonymous_critique=False, database_url=server[1].state.settings.database))
     key = new_key("closed", capsys)["key"]
     with serve_in_thread(app) as url:
         assert_envelope(httpx.post(url + "/v1/critique", json=SET), 401, "unauthorized")
@@ -186,9 +207,9 @@ def test_concurrent_writes_lose_nothing(alice: httpx.Client, server: tuple[str, 
     versions = alice.get(f"/v1/sets/{sid}/versions").json()
     assert [v["version"] for v in versions] == list(range(1, 42))  # no gaps, no duplicates
     assert sorted(v["note"] for v in versions[1:]) == sorted(f"writer {i}" for i in range(40))
-    db = open_database(server[1].state.settings.db_path)
-    assert db.one("select count(*) from reviews where set_id = ?", (sid,))[0] == 41
-    assert db.one("select count(*) from checkins where set_id = ?", (sid,))[0] == 40
+    db = open_database(server[1].state.settings.database)
+    assert db.one("select count(*) from reviews where set_id = :s", {"s": sid})[0] == 41
+    assert db.one("select count(*) from checkins where set_id = :s", {"s": sid})[0] == 40
 
 
 def test_check_ins_carry_over_to_a_new_version_for_unchanged_key_results(alice: httpx.Client) -> None:
@@ -244,3 +265,51 @@ def test_a_yaml_alias_that_contains_itself_is_a_clear_error(alice: httpx.Client)
     r = alice.post("/v1/sets", json={"name": "loop", "text": text, "format": "yaml"})
     assert_envelope(r, 422)
     assert "recursive" in r.json()["error"]["message"]
+
+
+def test_a_set_can_be_deleted_by_its_owner_only(alice: httpx.Client, bob: httpx.Client) -> None:
+    sid = alice.post("/v1/sets", json=SET).json()["id"]
+    alice.put(f"/v1/sets/{sid}", json=V2)
+    alice.post(f"/v1/sets/{sid}/checkins", json={"values": [{"objective_index": 0, "kr_index": 0, "value": 25}]})
+    assert_envelope(bob.delete(f"/v1/sets/{sid}"), 404, "not_found")
+    assert alice.get(f"/v1/sets/{sid}").status_code == 200
+    r = alice.delete(f"/v1/sets/{sid}")
+    assert r.status_code == 204 and r.content == b""
+    for gone in (alice.get(f"/v1/sets/{sid}"), alice.get(f"/v1/sets/{sid}/versions"), alice.delete(f"/v1/sets/{sid}")):
+        assert_envelope(gone, 404, "not_found")
+    assert all(s["id"] != sid for s in alice.get("/v1/sets").json())
+
+
+def test_a_key_can_delete_itself_with_its_sets(server: tuple[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    made = new_key("leaving", capsys)
+    with httpx.Client(base_url=server[0], headers={"X-API-Key": made["key"]}, timeout=30) as c:
+        sid = c.post("/v1/sets", json=SET).json()["id"]
+        assert c.get("/v1/keys/current").json()["name"] == "leaving"
+        assert c.delete("/v1/keys/current").status_code == 204
+        assert_envelope(c.get("/v1/sets"), 401, "unauthorized")
+    db = open_database(server[1].state.settings.database)
+    assert db.one("select count(*) from okr_sets where id = :s", {"s": sid})[0] == 0
+    assert db.one("select count(*) from api_keys where id = :i", {"i": made["id"]})[0] == 0
+
+
+def test_keys_and_sets_can_be_deleted_from_the_cli(alice: httpx.Client, capsys: pytest.CaptureFixture[str]) -> None:
+    sid = alice.post("/v1/sets", json=SET).json()["id"]
+    capsys.readouterr()
+    assert main(["sets", "delete", sid]) == 2  # without --yes: nothing happens, and it says why
+    assert "cannot be undone" in capsys.readouterr().err and alice.get(f"/v1/sets/{sid}").status_code == 200
+    assert main(["sets", "delete", sid, "--yes"]) == 0
+    assert f"set {sid} deleted (1 version(s))" in capsys.readouterr().out
+    assert_envelope(alice.get(f"/v1/sets/{sid}"), 404)
+    made = new_key("to-delete", capsys)
+    capsys.readouterr()
+    assert main(["keys", "delete", str(made["id"]), "--yes"]) == 0
+    assert "deleted with 0 saved set(s)" in capsys.readouterr().out
+    assert main(["keys", "list"]) == 0 and "to-delete" not in capsys.readouterr().out
+
+
+def test_a_rate_of_zero_is_refused_not_turned_into_the_default(capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["keys", "create", "--name", "zero", "--rate", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--rate must be at least 1" in err and "Traceback" not in err
+    assert main(["keys", "list"]) == 0 and "zero" not in capsys.readouterr().out

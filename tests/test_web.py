@@ -16,6 +16,7 @@ from coach.api.testing import serve_in_thread
 from coach.corpus.index import get_index
 from coach.settings import Settings
 from tests._coach_fakes import ROLE, ScriptedLLM, draft_answer
+from tests.test_api import NO_ANON_LIMITS
 
 try:
     from playwright.sync_api import expect
@@ -45,7 +46,7 @@ objectives:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     home = tmp_path_factory.getbasetemp() / "okr-coach-home"
-    settings = Settings(home=home)
+    settings = Settings(home=home, **NO_ANON_LIMITS)
     # Build the examples index before the page asks for roles: a first build can take half a minute on a busy
     # machine, and the page tests should wait for the page, not for that.
     get_index(settings)

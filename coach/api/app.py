@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -12,9 +14,9 @@ from fastapi.staticfiles import StaticFiles
 from coach import __version__, store
 from coach.api import errors
 from coach.api.hygiene import Hygiene, inline_script_csp
-from coach.api.limits import BodySizeLimit, TokenBuckets
+from coach.api.limits import BodySizeLimit, RateLimiter
 from coach.api.routes import coach as coach_routes
-from coach.api.routes import library, sets
+from coach.api.routes import keys, library, sets
 from coach.api.schemas import ERROR_RESPONSES, ErrorEnvelope
 from coach.api.services import ModelRunner
 from coach.settings import Settings, get_settings
@@ -42,13 +44,16 @@ def create_app(settings: Settings | None = None, *, llm: LLMLike | None = None) 
     app = FastAPI(title="okr-coach", version=__version__, redoc_url=None, docs_url=None if local_docs else "/docs",
                   description="Review, draft and improve OKRs: a deterministic rubric scores, a language model proposes.")
     app.state.settings = settings
-    app.state.db = store.open_database(settings.db_path)
+    app.state.db = store.open_database(settings.database)
     app.state.llm = llm
     app.state.runner = ModelRunner(timeout_s=settings.request_timeout_s)
-    app.state.buckets = TokenBuckets()
+    # Windows in Redis are named after the store, so deployments (or test runs) sharing one Redis never mix.
+    app.state.limiter = RateLimiter(settings.redis_url, prefix=f"okr-coach:{app.state.db.store_id}:limits")
     errors.install(app)
     app.include_router(coach_routes.router, responses=ERROR_RESPONSES)
     app.include_router(library.router, responses=ERROR_RESPONSES)
+    app.include_router(library.limited, responses=ERROR_RESPONSES)
+    app.include_router(keys.router, responses=ERROR_RESPONSES)
     app.include_router(sets.router, responses={**ERROR_RESPONSES, 409: {"model": ErrorEnvelope,
                                                                         "description": "Stale base_version"}})
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_input_bytes + BODY_OVERHEAD)
@@ -78,4 +83,15 @@ def create_app(settings: Settings | None = None, *, llm: LLMLike | None = None) 
 
     # Outermost: every response, a 413 from the body limit and a crash included, leaves through it.
     app.add_middleware(Hygiene, trusted_hosts=settings.trusted_hosts, docs_csp=docs_csp)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app configured from OKR_COACH_* variables: what each `okr-coach serve --workers N` worker runs."""
+    app = create_app(get_settings())
+    mcp_host = os.environ.get("OKR_COACH_SERVE_MCP_HOST")
+    if mcp_host:  # `okr-coach serve --mcp --workers N`: every worker serves /mcp too
+        from coach.mcp_server import mount_http
+
+        mount_http(app, host=mcp_host)
     return app

@@ -1,7 +1,10 @@
 """Annotated dependencies: settings, database, model, and who is calling (API key or anonymous) with rate limits.
 
-They are `async def` on purpose: none of them blocks (the key lookup is one indexed SQLite read), and a sync
-dependency would cost a threadpool hop per request.
+They are `async def` on purpose: a sync dependency would cost a threadpool hop per request. The key lookup is one
+indexed SQLite read, done inline; on PostgreSQL it is a network round trip, so it runs in the threadpool.
+
+Limits: a key's rate covers every endpoint but /healthz; anonymous callers (per client address) have their own
+rate, and a tighter one on the model-backed paths (draft, rewrite, critique with `coach`).
 """
 
 from __future__ import annotations
@@ -9,12 +12,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from coach import store
 from coach.api.errors import RateLimited
-from coach.api.limits import TokenBuckets
+from coach.api.limits import RateLimiter
 from coach.api.services import ModelRunner
 from coach.errors import AuthError
 from coach.settings import Settings
@@ -58,12 +62,14 @@ class Caller(BaseModel):
         return self.key.id
 
 
-def _limit(request: Request, who: object, rate: int) -> None:
-    buckets: TokenBuckets = request.app.state.buckets
-    wait = buckets.take(who, rate)
+async def _limit(request: Request, scope: str, who: str, rate: int, what: str = "") -> None:
+    limiter: RateLimiter = request.app.state.limiter
+    wait = await limiter.hit(scope, who, rate)
     if wait > 0:
-        raise RateLimited(f"rate limit of {rate} requests per minute reached", retry_after=wait,
-                          hint="wait for the Retry-After seconds, or ask for a key with a higher limit")
+        raise RateLimited(f"rate limit of {rate} {what}requests per minute reached", retry_after=wait,
+                          hint="wait for the Retry-After seconds, or use an API key (okr-coach keys create)"
+                          if scope.startswith("anonymous") else
+                          "wait for the Retry-After seconds, or ask for a key with a higher limit")
 
 
 async def identify(
@@ -75,19 +81,36 @@ async def identify(
     token = header_key or (credentials.credentials if credentials else None)
     client = request.client.host if request.client else "unknown"
     if not token:
-        _limit(request, ("anonymous", client), settings.anonymous_rate_limit_per_minute)
+        await _limit(request, "anonymous", client, settings.anonymous_rate_limit_per_minute)
         return Caller(client=client)
-    key = store.find_key(db, token.strip())
+    if db.dialect == "sqlite":
+        key = store.find_key(db, token.strip())
+    else:
+        key = await run_in_threadpool(store.find_key, db, token.strip())
     if key is None:
         raise AuthError("unknown or revoked API key", hint="create one with `okr-coach keys create --name NAME`")
-    _limit(request, ("key", key.id), key.rate_per_minute)
+    await _limit(request, "key", str(key.id), key.rate_per_minute)
     return Caller(key=key, client=client)
+
+
+async def limit_model_use(request: Request, caller: Caller, settings: Settings) -> None:
+    """Anonymous callers get a tighter limit on the paths that run the model (each costs seconds of CPU or money)."""
+    if caller.key is None:
+        await _limit(request, "anonymous-model", caller.client, settings.anonymous_model_rate_limit_per_minute,
+                     "model-backed ")
 
 
 async def coach_caller(caller: Annotated[Caller, Depends(identify)], settings: SettingsDep) -> Caller:
     """Critique, draft and rewrite: a key, or anyone when anonymous use is enabled."""
     if caller.key is None and not settings.anonymous_critique:
         raise AuthError("an API key is required", hint="send `Authorization: Bearer KEY` or `X-API-Key: KEY`")
+    return caller
+
+
+async def model_caller(caller: Annotated[Caller, Depends(coach_caller)], request: Request,
+                       settings: SettingsDep) -> Caller:
+    """Draft and rewrite: a coach caller, with the model-use limit for anonymous callers."""
+    await limit_model_use(request, caller, settings)
     return caller
 
 
@@ -100,4 +123,6 @@ async def key_caller(caller: Annotated[Caller, Depends(identify)]) -> Caller:
 
 
 CoachCaller = Annotated[Caller, Depends(coach_caller)]
+ModelCaller = Annotated[Caller, Depends(model_caller)]
+AnyCaller = Annotated[Caller, Depends(identify)]
 KeyCaller = Annotated[Caller, Depends(key_caller)]

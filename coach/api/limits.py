@@ -1,16 +1,17 @@
-"""Request body size limit (before the body is read) and per-caller token buckets."""
+"""Request body size limit (before the body is read) and per-caller rate limits (in memory or in Redis)."""
 
 from __future__ import annotations
 
 import json
-import threading
+import logging
 import time
-from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coach.api.errors import envelope
+
+log = logging.getLogger("coach.api")
 
 
 class BodyTooLarge(StarletteHTTPException):
@@ -71,24 +72,61 @@ class BodySizeLimit:
                 await self._reject(send, f"over {self.max_bytes:,}")
 
 
-class TokenBuckets:
-    """One bucket per caller: `rate` requests per minute, bursts up to `rate`."""
+class RateLimiter:
+    """Requests per minute per caller, through the `limits` library: a moving window, exact at the boundary.
 
-    def __init__(self) -> None:
-        self._state: dict[Any, tuple[float, float]] = {}
-        self._lock = threading.Lock()
+    In this process's memory by default; in Redis when `redis_url` is set, so that every worker and instance
+    counts against the same window. If Redis stops answering, the limiter logs it and counts in memory until
+    Redis is back (limits keep holding per process instead of vanishing).
+    """
 
-    def take(self, who: Any, rate_per_minute: int) -> float:
-        """Spend a token; returns 0 when allowed, else the seconds until one is available."""
+    def __init__(self, redis_url: str | None = None, *, prefix: str = "okr-coach:limits") -> None:
+        from limits.aio.strategies import MovingWindowRateLimiter
+        from limits.storage import storage_from_string
+
+        self.redis_url = redis_url
+        self._memory = MovingWindowRateLimiter(storage_from_string("async+memory://"))
+        self._shared = None
+        if redis_url:
+            storage = storage_from_string("async+" + redis_url, implementation="redispy", key_prefix=prefix,
+                                          wrap_exceptions=True, socket_timeout=5, socket_connect_timeout=5)
+            self._shared = MovingWindowRateLimiter(storage)
+        self._shared_down = False
+        self._retry_at = 0.0
+
+    RETRY_AFTER_S = 5.0
+
+    @property
+    def backend(self) -> str:
+        return "redis" if self._shared is not None else "memory"
+
+    async def hit(self, scope: str, who: str, rate_per_minute: int) -> float:
+        """Count one request; 0 when allowed, else the seconds until the window lets one through."""
         if rate_per_minute <= 0:
             return 0.0
-        refill = rate_per_minute / 60.0
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._state.get(who, (float(rate_per_minute), now))
-            tokens = min(float(rate_per_minute), tokens + (now - last) * refill)
-            if tokens >= 1.0:
-                self._state[who] = (tokens - 1.0, now)
+        from limits import RateLimitItemPerMinute
+        from limits.errors import StorageError
+
+        item = RateLimitItemPerMinute(rate_per_minute)
+        limiter = self._shared or self._memory
+        if limiter is self._shared and self._shared_down and time.monotonic() < self._retry_at:
+            limiter = self._memory  # Redis failed a moment ago: do not make every request wait for its timeout
+        try:
+            if await limiter.hit(item, scope, who):
+                if self._shared_down and limiter is self._shared:
+                    log.warning("rate limits: Redis answers again; counting there")
+                    self._shared_down = False
                 return 0.0
-            self._state[who] = (tokens, now)
-            return (1.0 - tokens) / refill
+            stats = await limiter.get_window_stats(item, scope, who)
+        except (StorageError, OSError, ConnectionError) as exc:
+            if limiter is self._memory:
+                raise
+            if not self._shared_down:
+                log.error("rate limits: Redis failed (%s); counting in this process until it is back", exc)
+                self._shared_down = True
+            self._retry_at = time.monotonic() + self.RETRY_AFTER_S
+            limiter = self._memory
+            if await limiter.hit(item, scope, who):
+                return 0.0
+            stats = await limiter.get_window_stats(item, scope, who)
+        return max(1.0, stats.reset_time - time.time())

@@ -11,7 +11,7 @@ from coach import __version__
 from coach.errors import CoachError
 
 # One module per group of subcommands; each defines register(subparsers).
-COMMAND_MODULES = ["review", "examples", "llm", "serve", "keys", "mcp_command"]
+COMMAND_MODULES = ["review", "examples", "llm", "serve", "keys", "mcp_command", "db"]
 
 # Exit status of a command whose reader went away (`okr-coach ... | head`): 128 + SIGPIPE, as for any Unix tool.
 EXIT_BROKEN_PIPE = 141

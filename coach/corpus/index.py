@@ -131,8 +131,15 @@ class Index:
         want = corpus_hash(corpus_dirs(self.settings), self.backend)
         if not force and self.meta("corpus_hash") == want:
             return False
-        self.roles = load_roles(*corpus_dirs(self.settings))
-        self.rebuild(want)
+        # Several workers or processes starting together on one machine: one builds, the others wait and reuse it.
+        from filelock import FileLock
+
+        with FileLock(str(self.path) + ".build.lock", timeout=600):
+            if not force and self.meta("corpus_hash") == want:
+                self._labels = None  # built by another process meanwhile
+                return False
+            self.roles = load_roles(*corpus_dirs(self.settings))
+            self.rebuild(want)
         return True
 
     def rebuild(self, content_hash: str) -> None:

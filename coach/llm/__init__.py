@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coach.errors import ModelError
-from coach.llm.cache import ResponseCache
+from coach.llm.cache import ResponseCache, open_cache  # noqa: F401 - ResponseCache re-exported
 from coach.llm.client import LLM, Usage, prefetch_litellm
 from coach.llm.fake import FakeLLM
 from coach.llm.local import GGUF_SHA256, LOCAL_MODEL_NAME, get_server
@@ -15,7 +15,7 @@ __all__ = ["LLM", "FakeLLM", "ModelError", "Usage", "get_llm", "prefetch_litellm
 def get_llm(settings: Settings) -> LLM:
     """`local` (default): the embedded SmolLM2 on 127.0.0.1, or a server at `api_base`; else any litellm model."""
     prefetch_litellm()  # overlaps the import with starting the model server
-    cache = ResponseCache(settings.cache_path) if settings.llm_cache else None
+    cache = open_cache(settings)
     if settings.model == "local":
         if settings.api_base:
             return LLM(settings, model=f"openai/{LOCAL_MODEL_NAME}", api_base=settings.api_base,

@@ -1,14 +1,21 @@
-"""A SQLite cache of model answers: identical requests (model, messages, schema, parameters) are not re-sent."""
+"""A cache of model answers: identical requests (model, messages, schema, parameters) are not re-sent.
+
+A SQLite file per machine by default; Redis when OKR_COACH_REDIS_URL is set, so that every worker and instance
+shares what any of them has asked. Either way a cache that fails is skipped, never fatal.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger("coach.llm")
 
 
 def request_key(payload: dict[str, Any]) -> str:
@@ -70,3 +77,58 @@ class ResponseCache:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+class RedisResponseCache:
+    """The same interface in Redis: one key per answer, expiring after `ttl_s` (answers of a model do not change,
+    but a cache shared by many instances must not grow without bound)."""
+
+    def __init__(self, url: str, *, prefix: str = "okr-coach:llm:", ttl_s: int = 30 * 24 * 3600) -> None:
+        import redis
+
+        self.url = url
+        self.prefix = prefix
+        self.ttl_s = ttl_s
+        self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._warned = False
+
+    def _skip(self, exc: Exception) -> None:
+        if not self._warned:
+            log.warning("model-answer cache in Redis unavailable (%s); asking the model instead", exc)
+            self._warned = True
+
+    def get(self, key: str) -> tuple[str, dict[str, int]] | None:
+        try:
+            raw = self._client.get(self.prefix + key)
+        except Exception as exc:  # noqa: BLE001 - redis raises its own ConnectionError/TimeoutError families
+            self._skip(exc)
+            return None
+        if raw is None:
+            return None
+        try:
+            entry = json.loads(raw)
+            return entry["content"], entry["usage"]
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, model: str, content: str, usage: dict[str, int]) -> None:
+        entry = json.dumps({"model": model, "content": content, "usage": usage, "created": time.time()})
+        try:
+            self._client.set(self.prefix + key, entry, ex=self.ttl_s)
+        except Exception as exc:  # noqa: BLE001
+            self._skip(exc)
+
+    def close(self) -> None:
+        try:
+            self._client.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def open_cache(settings: Any) -> ResponseCache | RedisResponseCache | None:
+    """The configured cache: None when off, Redis when OKR_COACH_REDIS_URL is set, else the SQLite file."""
+    if not settings.llm_cache:
+        return None
+    if getattr(settings, "redis_url", None):
+        return RedisResponseCache(settings.redis_url)
+    return ResponseCache(settings.cache_path)

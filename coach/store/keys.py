@@ -7,10 +7,12 @@ import hmac
 import secrets
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from pydantic import BaseModel
 
 from coach.errors import InputError, NotFoundError
 from coach.store.db import Database
+from coach.store.schema import api_keys, okr_sets
 
 KEY_PREFIX = "okc_"
 
@@ -38,11 +40,12 @@ class NewKey(ApiKey):
     key: str  # shown once, at creation
 
 
-def _row(r: tuple) -> ApiKey:
+_COLS = (api_keys.c.id, api_keys.c.name, api_keys.c.prefix, api_keys.c.rate_per_minute, api_keys.c.created_at,
+         api_keys.c.revoked_at)
+
+
+def _row(r: sa.Row | tuple) -> ApiKey:
     return ApiKey(id=r[0], name=r[1], prefix=r[2], rate_per_minute=r[3], created_at=r[4], revoked_at=r[5])
-
-
-_COLS = "id, name, prefix, rate_per_minute, created_at, revoked_at"
 
 
 def create_key(db: Database, *, name: str, rate_per_minute: int) -> NewKey:
@@ -51,13 +54,14 @@ def create_key(db: Database, *, name: str, rate_per_minute: int) -> NewKey:
     if not name:
         raise InputError("a key needs a name", hint="okr-coach keys create --name my-script")
     if rate_per_minute < 1:
-        raise InputError("the rate limit must be at least 1 request per minute")
+        raise InputError(f"the rate limit must be at least 1 request per minute, not {rate_per_minute}",
+                         hint="--rate 60 allows 60 requests a minute")
     key = KEY_PREFIX + secrets.token_urlsafe(32)  # 256 bits of entropy
     with db.tx() as c:
-        cur = c.execute("insert into api_keys (name, prefix, key_hash, rate_per_minute, created_at) values (?,?,?,?,?)",
-                        (name, key[:10], hash_key(key), rate_per_minute, now()))
-        kid = cur.lastrowid
-        row = c.execute(f"select {_COLS} from api_keys where id = ?", (kid,)).fetchone()
+        kid = c.execute(sa.insert(api_keys).values(name=name, prefix=key[:10], key_hash=hash_key(key),
+                                                   rate_per_minute=rate_per_minute, created_at=now())
+                        ).inserted_primary_key[0]
+        row = c.execute(sa.select(*_COLS).where(api_keys.c.id == kid)).one()
     return NewKey(**_row(row).model_dump(), key=key)
 
 
@@ -66,25 +70,52 @@ def find_key(db: Database, key: str) -> ApiKey | None:
     if not key.startswith(KEY_PREFIX) or len(key) > 200:
         return None
     h = hash_key(key)
-    row = db.one(f"select {_COLS}, key_hash from api_keys where key_hash = ? and revoked_at is null", (h,))
+    with db.read() as c:
+        row = c.execute(sa.select(*_COLS, api_keys.c.key_hash)
+                        .where(api_keys.c.key_hash == h, api_keys.c.revoked_at.is_(None))).first()
     if row is None or not hmac.compare_digest(row[6], h):
         return None
     return _row(row[:6])
 
 
 def list_keys(db: Database) -> list[ApiKey]:
-    return [_row(r) for r in db.query(f"select {_COLS} from api_keys order by id")]
+    with db.read() as c:
+        return [_row(r) for r in c.execute(sa.select(*_COLS).order_by(api_keys.c.id))]
+
+
+def _match(c: sa.Connection, ident: str, *, active_only: bool) -> sa.Row:
+    cond = sa.or_(sa.cast(api_keys.c.id, sa.Text) == ident, api_keys.c.name == ident, api_keys.c.prefix == ident)
+    if active_only:
+        cond = sa.and_(cond, api_keys.c.revoked_at.is_(None))
+    rows = c.execute(sa.select(*_COLS).where(cond).with_for_update()).all()
+    if not rows:
+        raise NotFoundError(f"no {'active ' if active_only else ''}key {ident!r}", hint="see okr-coach keys list")
+    if len(rows) > 1:
+        raise InputError(f"{ident!r} matches {len(rows)} keys", hint="name the key by its id (okr-coach keys list)")
+    return rows[0]
 
 
 def revoke_key(db: Database, ident: str) -> ApiKey:
-    """Revoke by id, name or prefix; it stops working at once."""
+    """Revoke by id, name or prefix; it stops working at once. Its sets stay (delete_key removes them)."""
     with db.tx() as c:
-        rows = c.execute(f"select {_COLS} from api_keys where (cast(id as text) = ? or name = ? or prefix = ?)"
-                         " and revoked_at is null", (ident, ident, ident)).fetchall()
-        if not rows:
-            raise NotFoundError(f"no active key {ident!r}", hint="see okr-coach keys list")
-        if len(rows) > 1:
-            raise InputError(f"{ident!r} matches {len(rows)} keys", hint="revoke by id (okr-coach keys list)")
-        c.execute("update api_keys set revoked_at = ? where id = ?", (now(), rows[0][0]))
-        row = c.execute(f"select {_COLS} from api_keys where id = ?", (rows[0][0],)).fetchone()
+        row = _match(c, ident, active_only=True)
+        c.execute(sa.update(api_keys).where(api_keys.c.id == row[0]).values(revoked_at=now()))
+        row = c.execute(sa.select(*_COLS).where(api_keys.c.id == row[0])).one()
     return _row(row)
+
+
+def delete_key(db: Database, ident: str | int) -> tuple[ApiKey, int]:
+    """Delete a key (active or revoked) and every set it owns, in one transaction; returns it and the set count."""
+    from coach.store.sets import _delete_sets
+
+    with db.tx() as c:
+        if isinstance(ident, int):
+            row = c.execute(sa.select(*_COLS).where(api_keys.c.id == ident).with_for_update()).first()
+            if row is None:
+                raise NotFoundError(f"no key {ident}")
+        else:
+            row = _match(c, ident, active_only=False)
+        set_ids = [r[0] for r in c.execute(sa.select(okr_sets.c.id).where(okr_sets.c.owner_key == row[0]))]
+        _delete_sets(c, set_ids)
+        c.execute(sa.delete(api_keys).where(api_keys.c.id == row[0]))
+    return _row(row), len(set_ids)

@@ -1,18 +1,22 @@
 """Saved OKR sets: every save is a new version with its review; check-ins record current values over time.
 
 Every write is one transaction, and reads are always scoped to the owning key: another key's set is "not found".
+The set row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)
+before a new version or check-in is numbered, so concurrent writers through any instance never collide.
 """
 
 from __future__ import annotations
 
 import secrets
 
+import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
 from coach.errors import CoachError, InputError, NotFoundError
 from coach.models import OKRSet, Report
 from coach.store.db import Database
 from coach.store.keys import now
+from coach.store.schema import checkin_values, checkins, okr_sets, reviews, set_versions
 
 
 class ConflictError(CoachError):
@@ -61,9 +65,18 @@ def _not_found(set_id: str) -> NotFoundError:
     return NotFoundError(f"no saved set {set_id!r} for this API key", hint="list your sets with GET /v1/sets")
 
 
-def _review_row(c, set_id: str, version: int, report: Report) -> None:  # noqa: ANN001
-    c.execute("insert into reviews (set_id, version, score, rubric_version, report_json, created_at) values (?,?,?,?,?,?)",
-              (set_id, version, report.score, report.rubric_version, report.model_dump_json(), now()))
+def _review_row(c: sa.Connection, set_id: str, version: int, report: Report) -> None:
+    c.execute(sa.insert(reviews).values(set_id=set_id, version=version, score=report.score,
+                                        rubric_version=report.rubric_version, report_json=report.model_dump_json(),
+                                        created_at=now()))
+
+
+def _owned(c: sa.Connection, set_id: str, owner: int, *cols: sa.ColumnElement, lock: bool = False) -> sa.Row:
+    q = sa.select(*cols).where(okr_sets.c.id == set_id, okr_sets.c.owner_key == owner)
+    row = c.execute(q.with_for_update() if lock else q).first()
+    if row is None:
+        raise _not_found(set_id)
+    return row
 
 
 def create_set(db: Database, *, owner: int, okrs: OKRSet, report: Report, name: str | None = None) -> SavedSet:
@@ -71,10 +84,10 @@ def create_set(db: Database, *, owner: int, okrs: OKRSet, report: Report, name: 
     set_id = "set_" + secrets.token_hex(8)
     ts = now()
     with db.tx() as c:
-        c.execute("insert into okr_sets (id, owner_key, name, current_version, created_at, updated_at) values (?,?,?,?,?,?)",
-                  (set_id, owner, name, 1, ts, ts))
-        c.execute("insert into set_versions (set_id, version, okrs_json, note, created_at) values (?,?,?,?,?)",
-                  (set_id, 1, okrs.model_dump_json(), None, ts))
+        c.execute(sa.insert(okr_sets).values(id=set_id, owner_key=owner, name=name, current_version=1, created_at=ts,
+                                             updated_at=ts))
+        c.execute(sa.insert(set_versions).values(set_id=set_id, version=1, okrs_json=okrs.model_dump_json(), note=None,
+                                                 created_at=ts))
         _review_row(c, set_id, 1, report)
     return SavedSet(id=set_id, name=name, version=1, score=report.score, created_at=ts, updated_at=ts, okrs=okrs,
                     report=report)
@@ -85,49 +98,50 @@ def update_set(db: Database, *, owner: int, set_id: str, okrs: OKRSet, report: R
     """Add a new version; earlier versions stay. With base_version, refuse if someone saved in between."""
     ts = now()
     with db.tx() as c:
-        row = c.execute("select current_version, name, created_at from okr_sets where id = ? and owner_key = ?",
-                        (set_id, owner)).fetchone()
-        if row is None:
-            raise _not_found(set_id)
-        current, old_name, created = row
+        current, old_name, created = _owned(c, set_id, owner, okr_sets.c.current_version, okr_sets.c.name,
+                                            okr_sets.c.created_at, lock=True)
         if base_version is not None and base_version != current:
             raise ConflictError(f"set {set_id} is at version {current}, not {base_version}",
                                 hint="GET the set, merge your change into the latest version and retry")
         version = current + 1
-        c.execute("insert into set_versions (set_id, version, okrs_json, note, created_at) values (?,?,?,?,?)",
-                  (set_id, version, okrs.model_dump_json(), note, ts))
+        c.execute(sa.insert(set_versions).values(set_id=set_id, version=version, okrs_json=okrs.model_dump_json(),
+                                                 note=note, created_at=ts))
         _review_row(c, set_id, version, report)
         new_name = name if name is not None else old_name
-        c.execute("update okr_sets set current_version = ?, name = ?, updated_at = ? where id = ?",
-                  (version, new_name, ts, set_id))
+        c.execute(sa.update(okr_sets).where(okr_sets.c.id == set_id)
+                  .values(current_version=version, name=new_name, updated_at=ts))
     return SavedSet(id=set_id, name=new_name, version=version, score=report.score, created_at=created, updated_at=ts,
                     okrs=okrs, report=report)
 
 
-_SUMMARY = """select s.id, s.name, s.current_version,
-                     (select r.score from reviews r where r.set_id = s.id and r.version = s.current_version
-                      order by r.id desc limit 1), s.created_at, s.updated_at
-              from okr_sets s"""
+def _latest_score(set_id: sa.ColumnElement, version: sa.ColumnElement) -> sa.ScalarSelect:
+    return (sa.select(reviews.c.score).where(reviews.c.set_id == set_id, reviews.c.version == version)
+            .order_by(reviews.c.id.desc()).limit(1).scalar_subquery())
+
+
+_SUMMARY = (okr_sets.c.id, okr_sets.c.name, okr_sets.c.current_version,
+            _latest_score(okr_sets.c.id, okr_sets.c.current_version), okr_sets.c.created_at, okr_sets.c.updated_at)
 
 
 def list_sets(db: Database, *, owner: int, limit: int = 100, offset: int = 0) -> list[SetSummary]:
-    rows = db.query(f"{_SUMMARY} where s.owner_key = ? order by s.updated_at desc, s.id limit ? offset ?",
-                    (owner, limit, offset))
+    with db.read() as c:
+        rows = c.execute(sa.select(*_SUMMARY).where(okr_sets.c.owner_key == owner)
+                         .order_by(okr_sets.c.updated_at.desc(), okr_sets.c.id).limit(limit).offset(offset)).all()
     return [SetSummary(id=r[0], name=r[1], version=r[2], score=r[3], created_at=r[4], updated_at=r[5]) for r in rows]
 
 
 def get_set(db: Database, *, owner: int, set_id: str, version: int | None = None) -> SavedSet:
     """The current (or a given) version of a set with its latest review."""
-    with db.lock:
-        head = db.one(f"{_SUMMARY} where s.id = ? and s.owner_key = ?", (set_id, owner))
-        if head is None:
-            raise _not_found(set_id)
+    with db.read() as c:
+        head = _owned(c, set_id, owner, *_SUMMARY)
         v = head[2] if version is None else version
-        row = db.one("select okrs_json, created_at from set_versions where set_id = ? and version = ?", (set_id, v))
+        row = c.execute(sa.select(set_versions.c.okrs_json, set_versions.c.created_at)
+                        .where(set_versions.c.set_id == set_id, set_versions.c.version == v)).first()
         if row is None:
             raise NotFoundError(f"set {set_id} has no version {v}", hint=f"versions run from 1 to {head[2]}")
-        rev = db.one("select report_json, score from reviews where set_id = ? and version = ? order by id desc limit 1",
-                     (set_id, v))
+        rev = c.execute(sa.select(reviews.c.report_json, reviews.c.score)
+                        .where(reviews.c.set_id == set_id, reviews.c.version == v)
+                        .order_by(reviews.c.id.desc()).limit(1)).first()
     report = Report.model_validate_json(rev[0]) if rev else None
     return SavedSet(id=head[0], name=head[1], version=v, score=rev[1] if rev else None, created_at=head[4],
                     updated_at=head[5] if version is None else row[1], okrs=OKRSet.model_validate_json(row[0]),
@@ -135,12 +149,11 @@ def get_set(db: Database, *, owner: int, set_id: str, version: int | None = None
 
 
 def list_versions(db: Database, *, owner: int, set_id: str) -> list[VersionSummary]:
-    with db.lock:
-        if db.one("select 1 from okr_sets where id = ? and owner_key = ?", (set_id, owner)) is None:
-            raise _not_found(set_id)
-        rows = db.query("""select v.version, (select r.score from reviews r where r.set_id = v.set_id
-                           and r.version = v.version order by r.id desc limit 1), v.note, v.created_at
-                           from set_versions v where v.set_id = ? order by v.version""", (set_id,))
+    with db.read() as c:
+        _owned(c, set_id, owner, okr_sets.c.id)
+        rows = c.execute(sa.select(set_versions.c.version, _latest_score(set_versions.c.set_id, set_versions.c.version),
+                                   set_versions.c.note, set_versions.c.created_at)
+                         .where(set_versions.c.set_id == set_id).order_by(set_versions.c.version)).all()
     return [VersionSummary(version=r[0], score=r[1], note=r[2], created_at=r[3]) for r in rows]
 
 
@@ -151,12 +164,10 @@ def add_checkin(db: Database, *, owner: int, set_id: str, values: list[CheckInVa
                          '"kr_index": 0, "value": 4}]}')
     ts = now()
     with db.tx() as c:
-        row = c.execute("select current_version from okr_sets where id = ? and owner_key = ?", (set_id, owner)).fetchone()
-        if row is None:
-            raise _not_found(set_id)
-        version = row[0]
-        okrs = OKRSet.model_validate_json(
-            c.execute("select okrs_json from set_versions where set_id = ? and version = ?", (set_id, version)).fetchone()[0])
+        (version,) = _owned(c, set_id, owner, okr_sets.c.current_version, lock=True)
+        okrs = OKRSet.model_validate_json(c.execute(
+            sa.select(set_versions.c.okrs_json).where(set_versions.c.set_id == set_id,
+                                                      set_versions.c.version == version)).scalar_one())
         seen: dict[tuple[int, int], CheckInValue] = {}
         for v in values:
             if v.objective_index >= len(okrs.objectives):
@@ -167,27 +178,57 @@ def add_checkin(db: Database, *, owner: int, set_id: str, values: list[CheckInVa
                 raise InputError(f"kr_index {v.kr_index} is out of range",
                                  hint=f"objective {v.objective_index} has {n} key results")
             seen[(v.objective_index, v.kr_index)] = v  # the last value given for a key result wins
-        cid = c.execute("insert into checkins (set_id, version, note, created_at) values (?,?,?,?)",
-                        (set_id, version, note, ts)).lastrowid
-        c.executemany("insert into checkin_values (checkin_id, objective_index, kr_index, value) values (?,?,?,?)",
-                      [(cid, v.objective_index, v.kr_index, v.value) for v in seen.values()])
+        cid = c.execute(sa.insert(checkins).values(set_id=set_id, version=version, note=note, created_at=ts)
+                        ).inserted_primary_key[0]
+        c.execute(sa.insert(checkin_values), [{"checkin_id": cid, "objective_index": v.objective_index,
+                                               "kr_index": v.kr_index, "value": v.value} for v in seen.values()])
     return CheckIn(id=cid, version=version, note=note, created_at=ts, values=list(seen.values()))
 
 
 def list_checkins(db: Database, *, owner: int, set_id: str, version: int | None = None) -> list[CheckIn]:
     """Check-ins of a set (optionally of one version), oldest first."""
-    with db.lock:
-        if db.one("select 1 from okr_sets where id = ? and owner_key = ?", (set_id, owner)) is None:
-            raise _not_found(set_id)
-        sql = "select id, version, note, created_at from checkins where set_id = ?"
-        args: tuple = (set_id,)
+    with db.read() as c:
+        _owned(c, set_id, owner, okr_sets.c.id)
+        q = sa.select(checkins.c.id, checkins.c.version, checkins.c.note, checkins.c.created_at).where(
+            checkins.c.set_id == set_id)
         if version is not None:
-            sql, args = sql + " and version = ?", (set_id, version)
-        heads = db.query(sql + " order by id", args)
-        vals = db.query("""select cv.checkin_id, cv.objective_index, cv.kr_index, cv.value from checkin_values cv
-                           join checkins c on c.id = cv.checkin_id where c.set_id = ?
-                           order by cv.checkin_id, cv.objective_index, cv.kr_index""", (set_id,))
+            q = q.where(checkins.c.version == version)
+        heads = c.execute(q.order_by(checkins.c.id)).all()
+        vals = c.execute(sa.select(checkin_values.c.checkin_id, checkin_values.c.objective_index,
+                                   checkin_values.c.kr_index, checkin_values.c.value)
+                         .join(checkins, checkins.c.id == checkin_values.c.checkin_id)
+                         .where(checkins.c.set_id == set_id)
+                         .order_by(checkin_values.c.checkin_id, checkin_values.c.objective_index,
+                                   checkin_values.c.kr_index)).all()
     by: dict[int, list[CheckInValue]] = {}
     for cid, oi, ki, value in vals:
         by.setdefault(cid, []).append(CheckInValue(objective_index=oi, kr_index=ki, value=value))
     return [CheckIn(id=h[0], version=h[1], note=h[2], created_at=h[3], values=by.get(h[0], [])) for h in heads]
+
+
+def _delete_sets(c: sa.Connection, set_ids: list[str]) -> None:
+    """Delete sets with everything that hangs off them (children first, for the foreign keys)."""
+    if not set_ids:
+        return
+    ids = sa.select(checkins.c.id).where(checkins.c.set_id.in_(set_ids)).scalar_subquery()
+    c.execute(sa.delete(checkin_values).where(checkin_values.c.checkin_id.in_(ids)))
+    c.execute(sa.delete(checkins).where(checkins.c.set_id.in_(set_ids)))
+    c.execute(sa.delete(reviews).where(reviews.c.set_id.in_(set_ids)))
+    c.execute(sa.delete(set_versions).where(set_versions.c.set_id.in_(set_ids)))
+    c.execute(sa.delete(okr_sets).where(okr_sets.c.id.in_(set_ids)))
+
+
+def delete_set(db: Database, *, owner: int | None, set_id: str) -> int:
+    """Delete a set, every version, review and check-in of it; returns how many versions went.
+
+    `owner=None` is the operator's CLI (any owner); the API always passes the calling key.
+    """
+    with db.tx() as c:
+        q = sa.select(okr_sets.c.current_version).where(okr_sets.c.id == set_id)
+        if owner is not None:
+            q = q.where(okr_sets.c.owner_key == owner)
+        row = c.execute(q.with_for_update()).first()
+        if row is None:
+            raise _not_found(set_id) if owner is not None else NotFoundError(f"no saved set {set_id!r}")
+        _delete_sets(c, [set_id])
+    return int(row[0])

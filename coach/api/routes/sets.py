@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from coach import store
@@ -45,6 +45,13 @@ def versions(set_id: SetId, caller: KeyCaller, db: DbDep) -> list[store.VersionS
 @router.get("/{set_id}/versions/{version}", response_model=store.SavedSet, summary="One version with its review")
 def version(set_id: SetId, version: Annotated[int, Path(ge=1, le=2**62)], caller: KeyCaller, db: DbDep) -> store.SavedSet:
     return store.get_set(db, owner=caller.owner, set_id=set_id, version=version)
+
+
+@router.delete("/{set_id}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="Delete a set with every version, review and check-in (cannot be undone)")
+def delete(set_id: SetId, caller: KeyCaller, db: DbDep) -> Response:
+    store.delete_set(db, owner=caller.owner, set_id=set_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{set_id}/checkins", response_model=store.CheckIn, status_code=status.HTTP_201_CREATED,
