@@ -40,6 +40,9 @@ class Settings(BaseModel):
     rate_limit_per_minute: int = 120
     anonymous_rate_limit_per_minute: int = 0
     request_timeout_s: float = 90.0
+    # Wall-clock budget of one draft, rewrite or coached review (CLI and API): every model request, the first
+    # included, ends within it; past it the answer is what the library and the rubric give without the model.
+    model_budget_s: float = 8.5
 
     @property
     def db_path(self) -> Path:

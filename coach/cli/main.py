@@ -32,12 +32,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        rc = int(args.func(args) or 0)
     except CoachError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        rc = 2
     except KeyboardInterrupt:
-        return 130
+        rc = 130
+    if argv is None:  # a real command line (not a test calling main): see coach.cli.llm.exit_after_model
+        from coach.cli.llm import exit_after_model
+
+        exit_after_model(rc)
+    return rc
 
 
 if __name__ == "__main__":

@@ -163,9 +163,20 @@ def propose(model: LLMLike, okrs: OKRSet, report: Report, oi: int, ki: int | Non
 
 def rewrite(
     *, okrs: OKRSet, objective_index: int, kr_index: int | None = None, settings: Settings,
-    llm: LLMLike | None = None, n: int = 3,
+    llm: LLMLike | None = None, n: int = 3, budget_s: float | None = None,
 ) -> RewriteResult:
-    """Propose better wordings for one objective (kr_index None) or one key result, ranked by rubric score."""
+    """Better wordings for one objective (kr_index None) or one key result, keyed to the rules it broke.
+
+    Candidates come from a template per rule and the nearest library wordings; each must keep the topic, invent
+    no number, pass the sense check and score higher. The model chooses which one comes first.
+    """
+    import time
+
+    from coach.corpus.index import get_index
+    from coach.usecases.coaching import candidates, choose
+    from coach.usecases.sense import SenseChecker
+
+    deadline = None if not budget_s or budget_s <= 0 else time.monotonic() + budget_s
     check_indices(okrs, objective_index, kr_index)
     report = rescore(okrs, settings)
     obj = okrs.objectives[objective_index]
@@ -174,12 +185,18 @@ def rewrite(
                            original_score=item_score(report, objective_index, kr_index), report=report, llm_used=False)
     if result.original_score >= 100:
         return result  # nothing can score strictly higher
-    try:
-        model = get_model(settings, llm)
-        kept, dropped = propose(model, okrs, report, objective_index, kr_index, settings=settings,
-                                n=max(1, min(n, 8)), role=role_or_none(okrs.role, settings))
-    except ModelError as exc:
-        result.fallback_reason = fallback_text(exc)
-        return result
-    result.candidates, result.rejected, result.llm_used = kept, dropped, True
+    kept, why = candidates(okrs, report, objective_index, kr_index, settings=settings,
+                           checker=SenseChecker(settings), roles=list(get_index(settings).roles),
+                           role=role_or_none(okrs.role, settings))
+    result.rejected = sum(why.values())
+    kept = kept[: max(1, min(n, 8))]
+    if len(kept) > 1:
+        try:
+            model = get_model(settings, llm)
+            pick = choose(model, okrs, objective_index, kr_index, kept, settings=settings, deadline=deadline)
+            kept = [pick] + [k for k in kept if k is not pick]
+            result.llm_used = True
+        except ModelError as exc:
+            result.fallback_reason = fallback_text(exc) + "; candidates ranked by score without the model's choice"
+    result.candidates = kept
     return result
