@@ -102,26 +102,11 @@ class CritiquePrompt(BaseModel):
     propose_title: bool = False
 
 
-class RewritePrompt(BaseModel):
-    """Context of prompts/rewrite.j2: one objective title or one key result to improve."""
-
-    kind: str = Field(pattern="^(objective|key_result)$")
-    text: str
-    objective: str
-    siblings: list[str] = Field(default_factory=list)
-    findings: list[FindingCtx]
-    examples: list[ExampleOKRCtx] = Field(default_factory=list)
-    metric_hint: str | None = None
-    verbs_up: list[str] = Field(default_factory=list)
-    verbs_down: list[str] = Field(default_factory=list)
-
-
 TEMPLATES: dict[str, type[BaseModel]] = {
     "draft": DraftPrompt,
     "draft_free": DraftFreePrompt,
     "rewrite_choice": RewriteChoicePrompt,
     "critique": CritiquePrompt,
-    "rewrite": RewritePrompt,
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from coach.corpus.library import ExampleOKR, Metric, Role
+from coach.errors import ModelError
 
 ROLE = Role(
     role="Account Executive", slug="account-executive", family="sales",
@@ -56,8 +57,10 @@ class ScriptedLLM:
         self.queue.extend(answers)
 
     def generate(self, *, messages: list[dict[str, str]], schema: type[BaseModel], n: int = 1,
-                 temperature: float = 0.7, max_tokens: int = 512, seed: int | None = None) -> list[Any]:
-        self.calls.append({"messages": messages, "schema": schema, "n": n, "seed": seed})
+                 temperature: float = 0.7, max_tokens: int = 512, seed: int | None = None,
+                 deadline: float | None = None) -> list[Any]:
+        """Like coach.llm.LLM.generate: validated answers, or ModelError when there is none (never [])."""
+        self.calls.append({"messages": messages, "schema": schema, "n": n, "seed": seed, "deadline": deadline})
         out: list[Any] = []
         for _ in range(n):
             if not self.queue:
@@ -66,6 +69,8 @@ class ScriptedLLM:
             if isinstance(item, BaseException):
                 raise item
             out.append(schema.model_validate(item))
+        if not out:
+            raise ModelError("the model returned no answer")
         return out
 
     def all_text(self) -> str:

@@ -52,7 +52,7 @@ from coach.usecases.sense import (
 
 MAX_SAMPLES = 8
 MAX_CANDIDATES = 4  # shown to the model to choose from
-MAX_DRAFTS = 6
+MAX_DRAFTS = 12
 DRAFT_MAX_TOKENS = 24
 FREE_MAX_TOKENS = 400
 LETTERS = "ABCDEFGH"
@@ -643,7 +643,7 @@ def _finish(cands: list[Candidate], base: OKRSet, checker: SenseChecker, setting
         drafts.append(((-report.score, -c.votes, -c.relevance, len(drafts)), d))
     if dropped:
         notes.append(f"{len(dropped)} candidate(s) dropped by the sense check: " + "; ".join(dropped[:3]))
-    ranked = [d for _, d in sorted(drafts, key=lambda x: x[0])][:MAX_DRAFTS]
+    ranked = [d for _, d in sorted(drafts, key=lambda x: x[0])][:MAX_DRAFTS]  # every library example fits
     for i, d in enumerate(ranked, 1):
         d.rank = i
     return ranked

@@ -76,9 +76,9 @@ def derive_target(value: float, unit: str, metric: str, ambition: Ambition) -> f
         t = value * (1 + step)
         if cap is not None:
             t = min(t, value + GAP[ambition] * (cap - value))
-    r = _round(t, unit)
-    if r == value:  # rounding ate the step: one unit (or a tenth near a ceiling) in the right direction
-        unit_step = 0.1 if cap is not None and value >= 90 else 1.0
+    r = _round(t, unit) if unit == "count" or abs(t) >= 10 else round(t, 2)
+    if r == value:  # rounding ate the step: one unit (a tenth for small levels or near a ceiling) the right way
+        unit_step = 1.0 if unit == "count" else 0.1 if value < 10 or (cap is not None and value >= 90) else 1.0
         r = round(value - unit_step if down else value + unit_step, 1)
         if cap is not None:
             r = min(r, cap)

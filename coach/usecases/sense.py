@@ -61,7 +61,7 @@ class SenseReport(BaseModel):
 
 _STOP = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with", "from", "per", "at", "our",
          "we", "us", "their", "its", "is", "are", "be", "that", "as", "into", "than", "each", "every", "all"}
-_COMPANY = re.compile(r"\b(?:inc|corp|corporation|ltd|llc|gmbh|plc|co|company|group|holdings)\.?$", re.IGNORECASE)
+_COMPANY = re.compile(r"\b(?:Inc|INC|Corp|Corporation|Ltd|LTD|LLC|GmbH|PLC|Plc|Co|Company|Group|Holdings)\.?$")
 _MARKUP = re.compile(r"[{}<>\[\]|\\`#*_=]|https?://")
 # Words that name a measurable quantity whatever the domain: a metric made of none of these and of no word a
 # library metric uses is not a metric ("banana", "make").
@@ -369,8 +369,10 @@ _HIGHER = {"revenue", "retention", "satisfaction", "uptime", "availability", "co
 def polarity(metric: str) -> str | None:
     """'up' or 'down' when the metric's words say which way is better without doubt; None otherwise."""
     from coach import lexicon as lx
-    from coach.usecases.assemble import _LOWER_BETTER
+    from coach.usecases.assemble import _HIGHER_BETTER, _LOWER_BETTER
 
+    if _HIGHER_BETTER.search(metric.lower()):
+        return "up"  # a return on spend, runway, uptime, time saved
     ws = set(words(metric))
     if len(ws) > 4 or re.match(r"\s*(?:the\s+)?(?:share|percentage|percent|number|count|ratio|proportion)\b", metric):
         return None  # "share of spend with a named owner": the head noun is not the word that sets polarity
@@ -410,6 +412,6 @@ def number_problems(text: str, parsed: object) -> list[str]:
             if pol is not None and (t > b) != (pol == "up"):
                 out.append(f"it moves {metric!r} the wrong way: {'less' if pol == 'down' else 'more'} is better")
         lo, hi = sorted((abs(b), abs(t)))
-        if lo > 0 and hi / lo > 20 and unit != "%":
-            out.append("a change by more than twenty times is not a plan")
+        if lo > 0 and hi / lo > 50 and unit != "%" and unit not in ("seconds", "minutes", "hours", "days", "weeks"):
+            out.append("a change by more than fifty times is not a plan")
     return out
