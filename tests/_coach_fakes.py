@@ -75,3 +75,27 @@ class ScriptedLLM:
 
     def all_text(self) -> str:
         return "\n".join(m["content"] for c in self.calls for m in c["messages"])
+
+
+class SchemaLLM:
+    """Answers by the requested schema's name (e.g. {"DraftChoice": {"choice": "A"}, "CommentOut": {...}}).
+
+    For tests where the order of requests is not the point. Like the real client, a request it has no valid
+    answer for raises ModelError; it never returns an empty list.
+    """
+
+    def __init__(self, answers: dict[str, object], *, model: str = "local:schema") -> None:
+        self.answers = answers
+        self.model = model
+        self.calls: list[dict[str, Any]] = []
+
+    def generate(self, *, messages: list[dict[str, str]], schema: type[BaseModel], n: int = 1,
+                 temperature: float = 0.7, max_tokens: int = 512, seed: int | None = None,
+                 deadline: float | None = None) -> list[Any]:
+        self.calls.append({"messages": messages, "schema": schema, "n": n, "seed": seed, "deadline": deadline})
+        answer = self.answers.get(schema.__name__)
+        if isinstance(answer, BaseException):
+            raise answer
+        if answer is None:
+            raise ModelError(f"the model returned no valid answer for {schema.__name__}")
+        return [schema.model_validate(answer) for _ in range(max(1, n))]

@@ -19,7 +19,7 @@ from coach.corpus.library import Role, load_roles
 from coach.errors import CorpusError
 from coach.settings import Settings
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 def connect(path: Path | str) -> Any:
@@ -73,9 +73,14 @@ def sense_rows(roles: list[Role]) -> list[tuple[str, str, str]]:
     key results measure), for the sense check."""
     from coach.krparse import parse_kr
 
+    from coach.usecases.coaching import placeholders_for_numbers
+
     out: list[tuple[str, str, str]] = []
     for r in roles:
         out += [("objective", r.slug, ex.objective) for ex in r.good]
+        # key results with their numbers as placeholders: what rewrites borrow (numbers are never borrowed)
+        out += [("kr", r.slug, ph) for ex in r.good for k in ex.key_results
+                if (ph := placeholders_for_numbers(k)) is not None]
         names = {m.name.lower(): m.name for m in r.metrics}
         for ex in r.good:
             for kr in ex.key_results:
@@ -113,7 +118,7 @@ class Index:
         self.roles = load_roles(*corpus_dirs(settings))
         self.built: dict[str, Any] | None = None
         self._labels: tuple[list[str], list[str], np.ndarray | None] | None = None
-        self._sense: tuple[np.ndarray | None, np.ndarray | None] | None = None
+        self._sense: tuple[tuple[list[tuple[str, str]], np.ndarray | None], ...] | None = None
         self.ensure()
 
     def meta(self, key: str) -> str | None:
@@ -145,7 +150,9 @@ class Index:
             emb = get_embedder()
             vectors = emb.embed([r["text"] for r in rows])
             label_vecs = emb.embed([label for _, label in labels])
-            sense_vecs = emb.embed([t for _, _, t in sense])
+            from coach.usecases.sense import strip_numbers
+
+            sense_vecs = emb.embed([strip_numbers(t) if k == "kr" else t for k, _, t in sense])
         with self.lock:
             c = self.conn
             c.execute("begin")
@@ -197,13 +204,21 @@ class Index:
 
     def sense_vectors(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Vectors of every good objective and every metric name (what the sense check compares against)."""
+        objectives, metrics, _ = self.library_vectors()
+        return objectives[1], metrics[1]
+
+    def library_vectors(self) -> tuple[tuple[list[tuple[str, str]], np.ndarray | None], ...]:
+        """((slug, text) pairs, vectors) of good objectives, metric names and placeholder key results."""
         if self._sense is None:
             with self.lock:
-                rows = self.conn.execute("select kind, vec from sense_vectors").fetchall()
-            def stack(kind: str) -> np.ndarray | None:
-                vs = [np.frombuffer(v, dtype=np.float32) for k, v in rows if k == kind and v is not None]
-                return np.vstack(vs) if vs else None
-            self._sense = (stack("objective"), stack("metric"))
+                rows = self.conn.execute("select kind, slug, text, vec from sense_vectors").fetchall()
+
+            def stack(kind: str) -> tuple[list[tuple[str, str]], np.ndarray | None]:
+                got = [(s, t, v) for k, s, t, v in rows if k == kind]
+                vs = [np.frombuffer(v, dtype=np.float32) for _, _, v in got if v is not None]
+                return [(s, t) for s, t, _ in got], (np.vstack(vs) if vs and len(vs) == len(got) else None)
+
+            self._sense = (stack("objective"), stack("metric"), stack("kr"))
         return self._sense
 
     def close(self) -> None:

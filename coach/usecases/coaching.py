@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from coach import lexicon as lx
 from coach.corpus.library import Role
 from coach.errors import ModelError
@@ -127,26 +129,31 @@ def placeholders_for_numbers(text: str) -> str | None:
 
 
 def library_options(text: str, roles: list[Role], role: Role | None, *, objective: bool,
-                    rule: str, k: int = 6) -> list[Option]:
-    """The nearest library wordings (the user's role first), numbers swapped for placeholders."""
+                    rule: str, settings: Settings | None = None, k: int = 6) -> list[Option]:
+    """The nearest library wordings (the user's role first), numbers swapped for placeholders.
+
+    Library vectors come from the examples index (built once); only the user's text is embedded here.
+    """
+    from coach.corpus.index import get_index
     from coach.usecases.sense import vectors
 
-    pool: list[tuple[str, str]] = []
-    for r in ([role] if role else []) + [x for x in roles if role is None or x.slug != role.slug]:
-        for ex in r.good:
-            if objective:
-                pool.append((ex.objective, r.role))
-            else:
-                for kr in ex.key_results:
-                    if (ph := placeholders_for_numbers(kr)) is not None:
-                        pool.append((ph, r.role))
-    if not pool:
+    if settings is None:
         return []
-    q = vectors([strip_numbers(text)])[0]
-    sims = vectors([strip_numbers(t) for t, _ in pool]) @ q
+    idx = get_index(settings)
+    if idx.backend != "vector":
+        return []
+    objs, _, krs = idx.library_vectors()
+    items, vecs = objs if objective else krs
+    if vecs is None or not items:
+        return []
+    names = {r.slug: r.role for r in roles}
+    sims = vecs @ vectors([strip_numbers(text)])[0]
+    if role is not None:  # the user's own role first, on a near tie
+        sims = sims + np.array([0.03 if slug == role.slug else 0.0 for slug, _ in items], dtype=np.float32)
     order = sims.argsort()[::-1][:k]
     what = "objective" if objective else "key result"
-    return [Option(pool[i][0], f"nearest library {what} ({pool[i][1]})", rule, library=True) for i in order]
+    return [Option(items[i][1], f"nearest library {what} ({names.get(items[i][0], items[i][0])})", rule,
+                   library=True) for i in order]
 
 
 def invents_numbers(original: str, proposed: str) -> bool:
@@ -180,7 +187,9 @@ def judge_option(okrs: OKRSet, before: Report, oi: int, ki: int | None, opt: Opt
     if ki is None:
         problems, _ = checker.objective_problems(opt.text)
     else:
-        problems, _ = checker.kr_problems(opt.text, obj.title)
+        # Relatedness to the objective is the original's business; a rewrite must keep the original's topic
+        # (checked above), not fix what the user chose to measure.
+        problems, _ = checker.kr_problems(opt.text, obj.title, relate=False)
     if problems:
         return None, f"fails the sense check: {problems[0]}"
     filled = fill_placeholders(opt.text)
@@ -209,13 +218,13 @@ def judge_option(okrs: OKRSet, before: Report, oi: int, ki: int | None, opt: Opt
 
 
 def rewrite_options(okrs: OKRSet, report: Report, oi: int, ki: int | None, *, roles: list[Role],
-                    role: Role | None) -> list[Option]:
+                    role: Role | None, settings: Settings | None = None) -> list[Option]:
     obj = okrs.objectives[oi]
     rules = item_rules(report, oi, ki)
     text = obj.title if ki is None else obj.key_results[ki].text
     opts = objective_templates(text, rules) if ki is None else kr_templates(text, rules)
     if rules:
-        opts += library_options(text, roles, role, objective=ki is None, rule=rules[0])
+        opts += library_options(text, roles, role, objective=ki is None, rule=rules[0], settings=settings)
     return opts
 
 
@@ -225,7 +234,14 @@ def candidates(okrs: OKRSet, report: Report, oi: int, ki: int | None, *, setting
     kept: list[Rewrite] = []
     why: dict[str, int] = {}
     seen: set[str] = set()
-    for opt in rewrite_options(okrs, report, oi, ki, roles=roles, role=role):
+    options = rewrite_options(okrs, report, oi, ki, roles=roles, role=role, settings=settings)
+    if checker.vector and options:  # one embedding batch for every comparison below
+        from coach.usecases.sense import vectors
+
+        obj = okrs.objectives[oi]
+        original = obj.title if ki is None else obj.key_results[ki].text
+        vectors([strip_numbers(original), obj.title] + [strip_numbers(o.text) for o in options])
+    for opt in options:
         if opt.text in seen:
             continue
         seen.add(opt.text)

@@ -49,7 +49,8 @@ def model_name(llm: object, settings: Settings) -> str:
 
 def fallback_text(exc: ModelError) -> str:
     """A one-line reason for falling back to rubric-only results."""
-    return f"model unavailable, rubric-only results: {exc.message}"
+    prefix = "model unavailable, rubric-only results: "
+    return exc.message if exc.message.startswith(prefix) else prefix + exc.message
 
 
 def find_role(name: str, settings: Settings) -> Role:

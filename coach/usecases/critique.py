@@ -164,9 +164,16 @@ def critique(
                               notes=["rewrites chosen without the model: the first that passed every check"])
     comments, rewrites, rejected, worked = _coach(model, okrs, report, settings, deadline, notes)
     if not worked and any("model failed" in n for n in notes):
-        reason = "model unavailable: every model request failed or ran out of time; rewrites chosen without it"
+        reason = (f"model unavailable, rubric-only results: {failures_text(notes)}; rewrites shown were chosen "
+                  "without it")
         return CritiqueResult(report=report, llm_used=False, fallback_reason=reason, rewrites=rewrites,
                               rejected_rewrites=rejected, notes=notes)
     return CritiqueResult(report=report, commentary=comments, rewrites=rewrites, llm_used=worked > 0,
                           rejected_rewrites=rejected, notes=notes)
 
+
+
+def failures_text(notes: list[str]) -> str:
+    """The first model failure named in the notes."""
+    note = next((n for n in notes if n.startswith("the model failed on some items")), "")
+    return note.split(": ", 1)[-1].split("; ")[0] or "every model request failed"
