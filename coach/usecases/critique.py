@@ -31,7 +31,7 @@ WORDING_RULES = {"objective.qualitative", "objective.outcome", "objective.inspir
 
 MAX_COMMENTED = 5
 MAX_KR_REWRITES = 3
-COMMENT_MAX_TOKENS = 160
+COMMENT_MAX_TOKENS = 100
 
 
 def clean_comment(text: str) -> str:

@@ -51,7 +51,7 @@ from coach.usecases.sense import (
 )
 
 MAX_SAMPLES = 8
-MAX_CANDIDATES = 4  # shown to the model to choose from
+MAX_CANDIDATES = 3  # shown to the model to choose from (objectives only: a short prompt reads fast)
 MAX_DRAFTS = 12
 DRAFT_MAX_TOKENS = 24
 FREE_MAX_TOKENS = 400
@@ -478,9 +478,13 @@ def draft(
             if not is_embedded(model) and not ctx.objective:
                 cands += _free_drafts(model, r, role, ctx, fb, ambition, settings, seed, deadline, notes)
             top = cands[:MAX_CANDIDATES]
+            asked = False
             if len(top) > 1:
                 _choose(model, top, r, role, ctx, settings, n=n, seed=seed, deadline=deadline, notes=notes)
-            llm_used = True
+                asked = True
+            llm_used = asked or any(c.source == "model" for c in cands)
+            if not llm_used:
+                notes.append("one candidate only: the model was not asked")
         except ModelError as exc:
             fallback_reason = fallback_text(exc) + "; drafts ranked without the model's choice"
     drafts = _finish(cands, base, checker, settings, notes)
