@@ -424,7 +424,7 @@ def draft(
     from coach.corpus.index import get_index
     from coach.corpus.roles import match_role
 
-    starting = _start_model(settings, llm) if deadline is not None else None
+    starting = _start_model(settings, llm) if deadline is not None and not ctx.objective else None
     match = match_role(role.strip(), settings=settings)
     roles = list(get_index(settings).roles)
     notes: list[str] = []
@@ -592,6 +592,8 @@ def _free_drafts(model: LLMLike, r: Role | None, role: str, ctx: DraftContext, f
         outs = model.generate(messages=render("draft_free", prompt, settings=settings), schema=FreeDraft, n=1,
                               temperature=0.7, max_tokens=FREE_MAX_TOKENS, seed=seed, deadline=deadline)
     except ModelError as exc:
+        if "invalid output" not in exc.message:
+            raise  # a dead or slow model: no vote either
         notes.append(f"the model's own draft was skipped: {exc.message}")
         return []
     out = []
