@@ -15,7 +15,8 @@ def add_coach_commentary(report: Report, okrs: OKRSet, settings: Settings | None
     from coach.coach import critique
 
     settings = settings or get_settings()
-    result = critique(okrs, with_llm=True, settings=settings, report=report, budget_s=settings.model_budget_s)
+    result = critique(okrs, with_llm=True, settings=settings, report=report,
+                      budget_s=budget_left(settings.model_budget_s))
     data = result.model_dump(mode="json", exclude={"report"})
     return data
 
@@ -105,6 +106,17 @@ def _findings(rep: dict) -> list[tuple[str, dict]]:
     return out
 
 
+def budget_left(budget_s: float | None) -> float | None:
+    """What is left of a command's budget, counted from when the command started (imports included)."""
+    if not budget_s or budget_s <= 0:
+        return budget_s
+    from coach.cli import main
+
+    if not main.RUNNING:
+        return budget_s  # called as a function, not as a command
+    return max(0.001, budget_s - (time.monotonic() - main.STARTED))
+
+
 def exit_after_model(rc: int) -> None:
     """End the process now when the model layer was loaded, skipping interpreter teardown.
 
@@ -158,7 +170,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
                        feedback=list(args.feedback or []), previous=previous)
     started = time.perf_counter()
     result = draft(role=args.role, context=ctx, n=args.n, settings=get_settings(), seed=args.seed,
-                   budget_s=args.budget)
+                   budget_s=budget_left(args.budget))
     data = result.model_dump(mode="json")
     data["seconds"] = round(time.perf_counter() - started, 2)
     if args.format == "json":

@@ -27,6 +27,7 @@ from coach.usecases.sense import SenseChecker
 
 T = TypeVar("T")
 MIN_LEFT_S = 0.25
+RESERVE_S = 0.5  # kept back for assembling and printing the answer after the last model request
 WORDING_RULES = {"objective.qualitative", "objective.outcome", "objective.inspiring", "objective.concise"}
 
 MAX_COMMENTED = 5
@@ -65,10 +66,12 @@ def _roles(settings: Settings) -> list[Role]:
         return []
 
 
-def _coach(model: LLMLike | None, okrs: OKRSet, report: Report, settings: Settings, deadline: float | None,
-           notes: list[str]) -> tuple[list[Commentary], list[Rewrite], int, int]:
+def _coach(source: Callable[[], LLMLike], okrs: OKRSet, report: Report, settings: Settings,
+           deadline: float | None, notes: list[str],
+           ) -> tuple[list[Commentary], list[Rewrite], int, int, ModelError | None]:
     """Commentary per objective and one rewrite per weak item; each model call stands alone, so one that fails
-    costs its own suggestion only. Returns (comments, rewrites, dropped proposals, model calls that worked)."""
+    costs its own suggestion only. Returns (comments, rewrites, dropped proposals, model calls that worked,
+    why the model could not be had at all)."""
     role = role_or_none(okrs.role, settings)
     roles = _roles(settings)
     checker = SenseChecker(settings)
@@ -96,14 +99,28 @@ def _coach(model: LLMLike | None, okrs: OKRSet, report: Report, settings: Settin
             items.append((orep.index, None))
     weakest = sorted((k.score, o.index, k.index) for o in report.objectives for k in o.key_results if k.findings)
     items += [(oi, ki) for _, oi, ki in weakest[:MAX_KR_REWRITES]]
+    # Every item's checked options first (no model); then the model's choices and commentary, while time is left.
+    prepared: list[tuple[int, int | None, list[Rewrite]]] = []
     for oi, ki in items:
+        where = f"objective {oi + 1}" + ("" if ki is None else f", key result {ki + 1}")
+        if deadline is not None and time.monotonic() > deadline:
+            notes.append(f"{where}: not checked, the time budget ran out")
+            continue
         options, why = candidates(okrs, report, oi, ki, settings=settings, checker=checker, roles=roles, role=role)
         rejected += sum(why.values())
-        where = f"objective {oi + 1}" + ("" if ki is None else f", key result {ki + 1}")
         if not options:
             notes.append(f"{where}: no good rewrite found"
                          + (f" ({', '.join(f'{n} {k}' for k, n in sorted(why.items()))})" if why else ""))
             continue
+        prepared.append((oi, ki, options))
+    model: LLMLike | None = None
+    down: ModelError | None = None
+    try:
+        model = source()
+    except ModelError as exc:
+        down = exc
+    for oi, ki, options in prepared:
+        where = f"objective {oi + 1}" + ("" if ki is None else f", key result {ki + 1}")
         if len(options) == 1 or model is None:
             rewrites.append(options[0])  # without a model: the first that passed every check
             rejected += len(options) - 1
@@ -128,9 +145,9 @@ def _coach(model: LLMLike | None, okrs: OKRSet, report: Report, settings: Settin
             max_tokens=COMMENT_MAX_TOKENS, deadline=deadline))
         if outs and (text := clean_comment(outs[0].comment)):
             comments.append(Commentary(objective_index=oi, text=text))
-    if failures:
+    if failures and down is None:
         notes.append("the model failed on some items; the rest is shown: " + "; ".join(failures[:4]))
-    return comments, rewrites, rejected, worked
+    return comments, rewrites, rejected, worked, down
 
 
 def _objective_findings(report: Report, oi: int) -> list[tuple[str, object]]:
@@ -146,23 +163,25 @@ def critique(
 
     `budget_s` bounds the wall time: every model request ends by then, the first included.
     """
-    deadline = None if not budget_s or budget_s <= 0 else time.monotonic() + budget_s
+    deadline = None if not budget_s or budget_s <= 0 else time.monotonic() + budget_s - RESERVE_S
     report = report or rescore(okrs, settings)
     if not with_llm:
         return CritiqueResult(report=report, llm_used=False)
     notes: list[str] = []
-    try:
-        model = get_model(settings, llm)
-    except ModelError as exc:
-        model = None
-        reason = fallback_text(exc)
-    if model is None:
-        # Rule templates and library wordings need no model: show the best one per item, and say so.
-        comments, rewrites, rejected, _ = _coach(None, okrs, report, settings, deadline, [])
-        return CritiqueResult(report=report, llm_used=False, fallback_reason=reason, rewrites=rewrites,
+    if llm is None and deadline is not None:
+        # The model starts (seconds on a cold start) while the options are checked; it is waited for only
+        # until the deadline.
+        from coach.usecases.draft import _Starting
+
+        starting = _Starting(settings, llm, getter=get_model)
+        source: Callable[[], LLMLike] = lambda: starting.result(deadline)  # noqa: E731
+    else:
+        source = lambda: get_model(settings, llm)  # noqa: E731
+    comments, rewrites, rejected, worked, down = _coach(source, okrs, report, settings, deadline, notes)
+    if down is not None:
+        return CritiqueResult(report=report, llm_used=False, fallback_reason=fallback_text(down), rewrites=rewrites,
                               rejected_rewrites=rejected,
-                              notes=["rewrites chosen without the model: the first that passed every check"])
-    comments, rewrites, rejected, worked = _coach(model, okrs, report, settings, deadline, notes)
+                              notes=notes + ["rewrites chosen without the model: the first that passed every check"])
     if not worked and any("model failed" in n for n in notes):
         reason = (f"model unavailable, rubric-only results: {failures_text(notes)}; rewrites shown were chosen "
                   "without it")
@@ -170,7 +189,6 @@ def critique(
                               rejected_rewrites=rejected, notes=notes)
     return CritiqueResult(report=report, commentary=comments, rewrites=rewrites, llm_used=worked > 0,
                           rejected_rewrites=rejected, notes=notes)
-
 
 
 def failures_text(notes: list[str]) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Callable
 from typing import Literal
 
 import yaml
@@ -51,6 +52,8 @@ from coach.usecases.sense import (
 )
 
 MAX_SAMPLES = 8
+# Kept back from the model's share of the budget: ranking and printing the answer after its last request.
+RESERVE_S = 0.5
 MAX_CANDIDATES = 3  # shown to the model to choose from (objectives only: a short prompt reads fast)
 MAX_DRAFTS = 12
 DRAFT_MAX_TOKENS = 24
@@ -468,26 +471,31 @@ def draft(
         c.krs = c.krs[: fb.max_krs]
         apply_user_metrics(c, ctx.metrics, ambition, max(fb.max_krs, 2))
 
+    # Everything the answer needs is built before the model is asked: its votes only reorder the drafts, so
+    # what is left of the budget after the model is a sort and the output.
+    scored = _finish(cands, base, checker, settings, notes)
+    model_deadline = None if deadline is None else deadline - RESERVE_S
     llm_used, fallback_reason, used_model = False, None, None
     if len(cands) <= 1 and ctx.objective:
         notes.append("key results for your objective come from the library; no model choice was needed")
     else:
         try:
-            model = starting.result(deadline) if starting is not None else get_model(settings, llm)
+            model = starting.result(model_deadline) if starting is not None else get_model(settings, llm)
             used_model = model_name(model, settings)
             if not is_embedded(model) and not ctx.objective:
-                cands += _free_drafts(model, r, role, ctx, fb, ambition, settings, seed, deadline, notes)
-            top = cands[:MAX_CANDIDATES]
+                free = _free_drafts(model, r, role, ctx, fb, ambition, settings, seed, model_deadline, notes)
+                scored += _finish(free, base, checker, settings, notes)
+            top = [c for c, _ in scored][:MAX_CANDIDATES]
             asked = False
             if len(top) > 1:
-                _choose(model, top, r, role, ctx, settings, n=n, seed=seed, deadline=deadline, notes=notes)
+                _choose(model, top, r, role, ctx, settings, n=n, seed=seed, deadline=model_deadline, notes=notes)
                 asked = True
-            llm_used = asked or any(c.source == "model" for c in cands)
+            llm_used = asked or any(c.source == "model" for c, _ in scored)
             if not llm_used:
                 notes.append("one candidate only: the model was not asked")
         except ModelError as exc:
             fallback_reason = fallback_text(exc) + "; drafts ranked without the model's choice"
-    drafts = _finish(cands, base, checker, settings, notes)
+    drafts = _rank(scored)
     history = [{"objective": p} for p in ctx.previous] + ([{"feedback": ctx.feedback}] if ctx.feedback else [])
     return DraftResult(role=r.role if r else role.strip(), role_requested=role, in_library=match.in_library,
                        role_match=match.how if match.in_library else "outside", role_similarity=round(match.score, 3),
@@ -499,8 +507,11 @@ def draft(
 class _Starting:
     """The model starting in a thread while the candidates are built (it takes seconds on a cold start)."""
 
-    def __init__(self, settings: Settings, llm: LLMLike | None) -> None:
+    def __init__(self, settings: Settings, llm: LLMLike | None,
+                 getter: Callable[[Settings, LLMLike | None], LLMLike] | None = None) -> None:
         import threading
+
+        get = getter or get_model
 
         self.model: LLMLike | None = None
         self.error: ModelError | None = None
@@ -508,7 +519,7 @@ class _Starting:
 
         def run() -> None:
             try:
-                self.model = get_model(settings, llm)
+                self.model = get(settings, llm)
             except ModelError as exc:
                 self.error = exc
             except Exception as exc:  # noqa: BLE001 - reported as a model failure, never a crash
@@ -605,9 +616,9 @@ def _free_drafts(model: LLMLike, r: Role | None, role: str, ctx: DraftContext, f
 
 
 def _finish(cands: list[Candidate], base: OKRSet, checker: SenseChecker, settings: Settings,
-            notes: list[str]) -> list[Draft]:
+            notes: list[str]) -> list[tuple[Candidate, Draft]]:
     """Sense-check every candidate (failures are dropped and counted), then let the rubric rank the rest."""
-    drafts: list[tuple[tuple[float, ...], Draft]] = []
+    drafts: list[tuple[Candidate, Draft]] = []
     dropped: list[str] = []
     if checker.vector and any(c.source not in ("role_library", "role_neutral") or
                               any(k.source != c.source for k in c.krs) for c in cands):
@@ -644,12 +655,20 @@ def _finish(cands: list[Candidate], base: OKRSet, checker: SenseChecker, setting
                            baseline=k.baseline, target=k.target) for k in c.krs]
         d = Draft(objective=c.objective, key_results=texts, score=report.score, report=report, okrs=okrs,
                   source=c.source, objective_source=c.objective_source, source_detail=c.detail, why=c.why,
-                  details=details, sense=sense, model_choice=c.votes > 0, to_confirm=confirm)
-        # The rubric ranks; among equal scores the model's votes, then closeness to what the user asked for.
-        drafts.append(((-report.score, -c.votes, -c.relevance, len(drafts)), d))
+                  details=details, sense=sense, to_confirm=confirm)
+        drafts.append((c, d))
     if dropped:
         notes.append(f"{len(dropped)} candidate(s) dropped by the sense check: " + "; ".join(dropped[:3]))
-    ranked = [d for _, d in sorted(drafts, key=lambda x: x[0])][:MAX_DRAFTS]  # every library example fits
+    return drafts
+
+
+def _rank(scored: list[tuple[Candidate, Draft]]) -> list[Draft]:
+    """The rubric ranks; among equal scores the model's votes, then closeness to what the user asked for."""
+    order = sorted(range(len(scored)), key=lambda i: (-scored[i][1].score, -scored[i][0].votes,
+                                                      -scored[i][0].relevance, i))
+    ranked = [scored[i][1] for i in order][:MAX_DRAFTS]
     for i, d in enumerate(ranked, 1):
         d.rank = i
+    for c, d in scored:
+        d.model_choice = c.votes > 0
     return ranked
