@@ -170,3 +170,20 @@ def test_commentary_keeps_each_point_once_and_drops_fragments() -> None:
     assert clean_comment(raw) == "The objective is to implement the new CRM workflow in 2026."
     looped = "; ".join(["the objective is to increase the average number of wins from 10.5% to 12.5%"] * 5)
     assert clean_comment(looped).count("average number of wins") == 1
+
+
+def test_ambition_gets_a_coaching_note_when_the_key_results_do_not_match_it() -> None:
+    committed = from_obj({"period": "2026-Q3", "team": "Sales", "objectives": [
+        {"title": "Customers choose us first when they renew", "kind": "committed",
+         "key_results": ["Raise win rate from 20% to 40%", "Grow pipeline coverage from 2x to 4x"]}]})
+    res = critique(committed, with_llm=False, settings=SETTINGS)
+    assert any("committed" in n and "stretch" in n for n in res.notes)
+    holding = from_obj({"period": "2026-Q3", "team": "Sales", "objectives": [
+        {"title": "Customers choose us first when they renew",
+         "key_results": ["Keep win rate above 20%", "Keep monthly churn under 2%"]}]})
+    res = critique(holding, with_llm=False, settings=SETTINGS)
+    assert any("aspirational" in n and "only hold levels" in n for n in res.notes)
+    reachable = from_obj({"period": "2026-Q3", "team": "Sales", "objectives": [
+        {"title": "Customers choose us first when they renew", "kind": "committed",
+         "key_results": ["Raise win rate from 20% to 22%", "Grow pipeline coverage from 2x to 3x"]}]})
+    assert critique(reachable, with_llm=False, settings=SETTINGS).notes == []

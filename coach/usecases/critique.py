@@ -166,8 +166,8 @@ def critique(
     deadline = None if not budget_s or budget_s <= 0 else time.monotonic() + budget_s - RESERVE_S
     report = report or rescore(okrs, settings)
     if not with_llm:
-        return CritiqueResult(report=report, llm_used=False)
-    notes: list[str] = []
+        return CritiqueResult(report=report, llm_used=False, notes=ambition_notes(okrs, report))
+    notes: list[str] = ambition_notes(okrs, report)
     if llm is None and deadline is not None:
         # The model starts (seconds on a cold start) while the options are checked; it is waited for only
         # until the deadline.
@@ -189,6 +189,29 @@ def critique(
                               rejected_rewrites=rejected, notes=notes)
     return CritiqueResult(report=report, commentary=comments, rewrites=rewrites, llm_used=worked > 0,
                           rejected_rewrites=rejected, notes=notes)
+
+
+STRETCH_STEP = 0.3  # a move of 30% or more from the start is a stretch, not a commitment
+
+
+def ambition_notes(okrs: OKRSet, report: Report) -> list[str]:
+    """A committed objective whose key results all stretch, or an aspirational one that only holds levels."""
+    out: list[str] = []
+    for obj, orep in zip(okrs.objectives, report.objectives):
+        kind = (getattr(obj, "kind", None) or (obj.model_extra or {}).get("kind") or "aspirational")
+        krs = orep.key_results
+        if not krs:
+            continue
+        if str(kind).lower() == "committed":
+            steps = [abs(k.parsed.target - k.parsed.baseline) / abs(k.parsed.baseline) for k in krs
+                     if k.parsed.baseline and k.parsed.target is not None]
+            if steps and len(steps) == len(krs) and all(x >= STRETCH_STEP for x in steps):
+                out.append(f"objective {orep.index + 1} is committed (1.0 expected) but every key result is a "
+                           f"stretch of {STRETCH_STEP:.0%} or more: make them reachable, or mark it aspirational")
+        elif all(k.parsed.direction == "maintain" or any(f.rule == "kr.stretch" for f in k.findings) for k in krs):
+            out.append(f"objective {orep.index + 1} is aspirational but its key results only hold levels: "
+                       "aim higher, or mark it committed")
+    return out
 
 
 def failures_text(notes: list[str]) -> str:
