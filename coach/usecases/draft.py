@@ -378,29 +378,45 @@ def _rank_by_query(cands: list[Candidate], query: str) -> list[Candidate]:
 
 
 def _for_user_objective(objective: str, roles: list[Role], role: Role | None, ambition: Ambition,
-                        checker: SenseChecker, max_krs: int) -> Candidate:
-    """Key results for an objective the user wrote: the library key results nearest to it that measure it."""
-    pool: list[tuple[float, CandKR]] = []
-    sources = [role] if role is not None else []
-    sources += [r for r in roles if role is None or r.slug != role.slug]
-    for r in sources:
-        for ex in r.good:
-            kinds = _kinds(ex.objective, list(ex.key_results))
-            for kr, kind in zip(ex.key_results, kinds):
-                sim = similarity(objective, kr)
-                bonus = 0.05 if role is not None and r.slug == role.slug else 0.0
-                pool.append((sim + bonus, _library_kr(kr, r, objective, ambition, kind)))
+                        checker: SenseChecker, max_krs: int, settings: Settings) -> Candidate:
+    """Key results for an objective the user wrote: the library key results nearest to it that measure it.
+
+    The library's key-result vectors come from the examples index; only the user's objective is embedded.
+    """
+    from coach.corpus.index import get_index
+    from coach.usecases.coaching import placeholders_for_numbers
+
+    pool: list[tuple[float, Role, str]] = []
+    idx = get_index(settings)
+    by_slug = {r.slug: r for r in roles}
+    items, vecs = idx.library_vectors()[2] if idx.backend == "vector" else ([], None)
+    if vecs is not None and items:
+        originals: dict[tuple[str, str], str] = {}
+        for r in roles:
+            for ex in r.good:
+                for kr in ex.key_results:
+                    if (ph := placeholders_for_numbers(kr)) is not None:
+                        originals.setdefault((r.slug, ph), kr)
+        sims = vecs @ vectors([objective])[0]
+        for i in sims.argsort()[::-1][:40]:
+            slug, ph = items[i]
+            if (slug, ph) in originals and slug in by_slug:
+                bonus = 0.05 if role is not None and slug == role.slug else 0.0
+                pool.append((float(sims[i]) + bonus, by_slug[slug], originals[(slug, ph)]))
+    else:  # no embeddings: the role's own key results, in library order
+        pool = [(0.0, r, kr) for r in ([role] if role else roles[:3]) for ex in r.good for kr in ex.key_results]
     pool.sort(key=lambda x: -x[0])
     picked: list[CandKR] = []
     seen_metrics: set[str] = set()
-    for _, kr in pool:
+    for _, r, text in pool:
+        kind = _metric_kind(r, parse_kr(text).metric)
+        kr = _library_kr(text, r, objective, ambition, kind)
         m = " ".join(sorted(content_words(kr.metric or kr.text)))
         if m in seen_metrics:
             continue
         probs, _ = checker.kr_problems(kr.text, objective)
         if probs:
             continue
-        kr.why = _kind_why(kr.kind, kr.metric, objective)
         picked.append(kr)
         seen_metrics.add(m)
         if len(picked) >= max_krs:
@@ -456,7 +472,8 @@ def draft(
         problems, _ = checker.objective_problems(ctx.objective)
         if problems:
             notes.append(f"your objective may need work: {problems[0]}")
-        cands = [_for_user_objective(" ".join(ctx.objective.split()), roles, r, ambition, checker, fb.max_krs)]
+        cands = [_for_user_objective(" ".join(ctx.objective.split()), roles, r, ambition, checker, fb.max_krs,
+                                     settings)]
     elif r is not None:
         cands = _rank_by_query([library_candidate(r, ex, ambition) for ex in r.good], query)
     else:
