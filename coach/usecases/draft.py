@@ -189,15 +189,20 @@ def neutral_candidate(p: NeutralPattern, ambition: Ambition) -> Candidate:
 # -- the user's metrics -------------------------------------------------------------------------------------
 
 
+# Words that only say how a quantity is counted or when: "hours to restore service" and "median time to restore
+# service" measure the same thing; "weekly active users" and "weekly active teams" do not.
+_HOW_COUNTED = {"hour", "day", "week", "minute", "month", "year", "time", "median", "average", "mean", "number",
+                "share", "rate", "percent", "percentage", "total", "monthly", "weekly", "quarterly", "yearly",
+                "annual", "count", "per", "level", "score"}
+
+
 def _matches(user: UserMetric, kr: CandKR) -> bool:
+    """The key result measures the user's metric: they share a word, and every word of the user's that the key
+    result lacks only says how it is counted."""
     if not kr.metric:
         return False
     a, b = content_words(user.name), content_words(kr.metric)
-    if not a or not b:
-        return False
-    if len(a & b) / len(a | b) >= 0.5 or a <= b:
-        return True
-    return bool(a & b) and similarity(user.name, kr.metric) >= 0.6
+    return bool(a & b - _HOW_COUNTED) and not (a - b - _HOW_COUNTED)
 
 
 def user_kr(user: UserMetric, objective: str, ambition: Ambition) -> CandKR:
@@ -240,12 +245,17 @@ def apply_user_metrics(c: Candidate, metrics: list[UserMetric], ambition: Ambiti
         if text is None or parse_kr(text).baseline != um.value:
             text = sentence("raise" if t > um.value else ("shorten" if unit in ("days", "hours", "weeks") else "cut"),
                             hit.metric or um.name, um.value, t, unit)
-        hit.text = text
+        hit.text = _plural_units(text)
         hit.source = "user"
         hit.detail = (hit.detail or "") + "; numbers are yours"
         hit.baseline = NumberSource(value=um.value, source="user", note="your value, unchanged")
         hit.target = NumberSource(value=t, source="derived", note=f"{ambition} target derived from your value")
     return c
+
+
+def _plural_units(text: str) -> str:
+    """'to 6.3 hour' -> 'to 6.3 hours' after a number was swapped in a library sentence."""
+    return re.sub(r"\b(?!1\b)(\d[\d,]*(?:\.\d+)?) (hour|day|week|minute|month|year|point)\b", r"\1 \2s", text)
 
 
 # -- feedback -----------------------------------------------------------------------------------------------

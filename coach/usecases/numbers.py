@@ -73,7 +73,8 @@ def derive_target(value: float, unit: str, metric: str, ambition: Ambition) -> f
     elif value <= 0:
         t = {"%": 10.0, "USD": 10000.0}.get(unit, 5.0) * (1 if ambition == "committed" else 3)
     elif unit == "%" and cap is None:
-        t = value + max(1.0, value * step * 0.25)  # a share that may pass 100% (retention): a step in points
+        # a share that may pass 100% (retention): a step in whole points
+        return float(round(value + max(1.0, value * step * 0.25)))
     else:
         t = value * (1 + step)
         if cap is not None:
