@@ -363,7 +363,9 @@ _CEILING = re.compile(r"\b(uptime|availability)\b")
 
 _HIGHER = {"revenue", "retention", "satisfaction", "uptime", "availability", "conversion", "win", "margin",
            "profit", "adoption", "engagement", "coverage", "runway", "savings", "accuracy", "nps", "csat",
-           "attendance", "completion", "utilization", "utilisation", "bookings", "pipeline", "income", "growth"}
+           "attendance", "completion", "utilization", "utilisation", "bookings", "pipeline", "income", "growth",
+           # what was done about a bad thing: "disputes resolved", "defects caught" are more-is-better
+           "resolved", "solved", "fixed", "closed", "prevented", "avoided", "caught", "answered", "handled"}
 
 
 def polarity(metric: str) -> str | None:
