@@ -36,22 +36,51 @@ class MetricCtx(BaseModel):
     unit: str | None = None
 
 
+class DraftCandidateCtx(BaseModel):
+    """One library OKR (or pattern) the model may choose, under its letter."""
+
+    letter: str
+    objective: str
+    key_results: list[str]
+
+
 class DraftPrompt(BaseModel):
-    """Context of prompts/draft.j2."""
+    """Context of prompts/draft.j2: choose the candidate that fits the user's situation."""
 
     role: str
-    drives: str
-    examples: list[ExampleOKRCtx] = Field(default_factory=list)
-    metrics: list[MetricCtx]
-    verbs_up: list[str]
-    verbs_down: list[str]
+    drives: str = ""
+    candidates: list[DraftCandidateCtx]
     focus_area: str | None = None
     current_state: str | None = None
     blockers: str | None = None
     period: str | None = None
-    # Set for the revision pass: the draft so far and the rubric findings to fix.
-    previous: ExampleOKRCtx | None = None
-    findings: list[str] = Field(default_factory=list)
+    metrics: list[str] = Field(default_factory=list)
+    feedback: list[str] = Field(default_factory=list)
+
+
+class DraftFreePrompt(BaseModel):
+    """Context of prompts/draft_free.j2: a capable model writes its own draft (checked like the rest)."""
+
+    role: str
+    drives: str = ""
+    examples: list[str] = Field(default_factory=list)
+    focus_area: str | None = None
+    current_state: str | None = None
+    blockers: str | None = None
+    metrics: list[str] = Field(default_factory=list)
+    feedback: list[str] = Field(default_factory=list)
+    ambition: str = "aspirational"
+
+
+class RewriteChoicePrompt(BaseModel):
+    """Context of prompts/rewrite_choice.j2: choose the candidate rewrite that best keeps the user's meaning."""
+
+    kind: str = Field(pattern="^(objective|key_result)$")
+    text: str
+    objective: str
+    rule: str
+    message: str
+    candidates: list[DraftCandidateCtx]
 
 
 class FindingCtx(BaseModel):
@@ -73,24 +102,11 @@ class CritiquePrompt(BaseModel):
     propose_title: bool = False
 
 
-class RewritePrompt(BaseModel):
-    """Context of prompts/rewrite.j2: one objective title or one key result to improve."""
-
-    kind: str = Field(pattern="^(objective|key_result)$")
-    text: str
-    objective: str
-    siblings: list[str] = Field(default_factory=list)
-    findings: list[FindingCtx]
-    examples: list[ExampleOKRCtx] = Field(default_factory=list)
-    metric_hint: str | None = None
-    verbs_up: list[str] = Field(default_factory=list)
-    verbs_down: list[str] = Field(default_factory=list)
-
-
 TEMPLATES: dict[str, type[BaseModel]] = {
     "draft": DraftPrompt,
+    "draft_free": DraftFreePrompt,
+    "rewrite_choice": RewriteChoicePrompt,
     "critique": CritiquePrompt,
-    "rewrite": RewritePrompt,
 }
 
 

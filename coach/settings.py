@@ -52,6 +52,9 @@ class Settings(BaseModel):
     # SQLite file in `home`), rate limits and the model-answer cache in Redis (redis://host:6379/0).
     database_url: str | None = None
     redis_url: str | None = None
+    # Wall-clock budget of one draft, rewrite or coached review (CLI and API): every model request, the first
+    # included, ends within it; past it the answer is what the library and the rubric give without the model.
+    model_budget_s: float = 8.5
 
     @property
     def db_path(self) -> Path:

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from coach.corpus.library import ExampleOKR, Metric, Role
+from coach.errors import ModelError
 
 ROLE = Role(
     role="Account Executive", slug="account-executive", family="sales",
@@ -56,8 +57,10 @@ class ScriptedLLM:
         self.queue.extend(answers)
 
     def generate(self, *, messages: list[dict[str, str]], schema: type[BaseModel], n: int = 1,
-                 temperature: float = 0.7, max_tokens: int = 512, seed: int | None = None) -> list[Any]:
-        self.calls.append({"messages": messages, "schema": schema, "n": n, "seed": seed})
+                 temperature: float = 0.7, max_tokens: int = 512, seed: int | None = None,
+                 deadline: float | None = None) -> list[Any]:
+        """Like coach.llm.LLM.generate: validated answers, or ModelError when there is none (never [])."""
+        self.calls.append({"messages": messages, "schema": schema, "n": n, "seed": seed, "deadline": deadline})
         out: list[Any] = []
         for _ in range(n):
             if not self.queue:
@@ -66,7 +69,33 @@ class ScriptedLLM:
             if isinstance(item, BaseException):
                 raise item
             out.append(schema.model_validate(item))
+        if not out:
+            raise ModelError("the model returned no answer")
         return out
 
     def all_text(self) -> str:
         return "\n".join(m["content"] for c in self.calls for m in c["messages"])
+
+
+class SchemaLLM:
+    """Answers by the requested schema's name (e.g. {"DraftChoice": {"choice": "A"}, "CommentOut": {...}}).
+
+    For tests where the order of requests is not the point. Like the real client, a request it has no valid
+    answer for raises ModelError; it never returns an empty list.
+    """
+
+    def __init__(self, answers: dict[str, object], *, model: str = "local:schema") -> None:
+        self.answers = answers
+        self.model = model
+        self.calls: list[dict[str, Any]] = []
+
+    def generate(self, *, messages: list[dict[str, str]], schema: type[BaseModel], n: int = 1,
+                 temperature: float = 0.7, max_tokens: int = 512, seed: int | None = None,
+                 deadline: float | None = None) -> list[Any]:
+        self.calls.append({"messages": messages, "schema": schema, "n": n, "seed": seed, "deadline": deadline})
+        answer = self.answers.get(schema.__name__)
+        if isinstance(answer, BaseException):
+            raise answer
+        if answer is None:
+            raise ModelError(f"the model returned no valid answer for {schema.__name__}")
+        return [schema.model_validate(answer) for _ in range(max(1, n))]

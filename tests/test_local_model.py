@@ -15,7 +15,7 @@ from coach.llm.local import GGUF_SHA256, gguf_path, verify_gguf
 from coach.rubric import review
 from coach.settings import Settings
 
-MINI = Path(__file__).parent / "data" / "mini_corpus"
+MINI = Path(__file__).parent / "data" / "cassette_corpus"
 
 
 def test_model_file_is_the_pinned_one(tmp_path: Path) -> None:
@@ -32,18 +32,23 @@ def test_a_tampered_model_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_real_embedded_model_drafts_offline(tmp_path: Path) -> None:
+    """The real model votes among whole library OKRs; on a busy machine it may be slow, never wrong-footed:
+    no time budget here and a generous client timeout, so the test asserts what happens, not how fast."""
     corpus = tmp_path / "corpus"
     shutil.copytree(MINI, corpus / "roles")
-    settings = Settings(home=tmp_path / "home", corpus_dir=corpus, llm_cache=False)
+    settings = Settings(home=tmp_path / "home", corpus_dir=corpus, llm_cache=False, llm_timeout_s=600)
     llm = get_llm(settings)
     assert llm.api_base and llm.api_base.startswith("http://127.0.0.1:")
-    res = draft(role="Account Executive", context=DraftContext(period="2026-Q3", team="Enterprise Sales"), n=2,
-                settings=settings, llm=llm, seed=7)
+    res = draft(role="Account Executive", context=DraftContext(period="2026-Q3", team="Enterprise Sales",
+                                                               metrics=["win rate=21%"]),
+                n=2, settings=settings, llm=llm, seed=7)
     assert res.fallback_reason is None and res.llm_used, res.fallback_reason
     assert llm.last_usage.requests >= 1 and llm.last_usage.completion_tokens > 0
+    assert any(d.model_choice for d in res.drafts)  # its answer parsed as a vote for one candidate
     for d in res.drafts:
-        assert d.report == review(d.okrs) and d.score == d.report.score
-    assert any(d.source == "model" for d in res.drafts)
+        assert d.report == review(d.okrs) and d.score == d.report.score and d.sense.ok
+        assert any(k.baseline is not None and k.baseline.source == "user" and k.baseline.value == 21
+                   for k in d.details)
 
 
 def test_prefilled_prompt_is_reused_by_the_next_request(tmp_path: Path) -> None:
@@ -62,7 +67,8 @@ def test_prefilled_prompt_is_reused_by_the_next_request(tmp_path: Path) -> None:
 
 
 def test_okr_coach_draft_command_runs_the_embedded_model_in_a_new_process(tmp_path: Path) -> None:
-    """`okr-coach draft` as a user runs it: a new process, the real model, JSON out; the budget is honoured."""
+    """`okr-coach draft` as a user runs it: a new process, the real model, JSON out, and a clean exit; with a
+    budget too small for any request it still answers (library drafts) and says why."""
     import json
     import os
     import subprocess
@@ -71,16 +77,17 @@ def test_okr_coach_draft_command_runs_the_embedded_model_in_a_new_process(tmp_pa
     corpus = tmp_path / "corpus"
     shutil.copytree(MINI, corpus / "roles")
     env = {**os.environ, "OKR_COACH_HOME": str(tmp_path / "home"), "OKR_COACH_CORPUS_DIR": str(corpus),
-           "OKR_COACH_LLM_CACHE": "0", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+           "OKR_COACH_LLM_CACHE": "0", "OKR_COACH_LLM_TIMEOUT_S": "600", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     cmd = [sys.executable, "-m", "coach.cli.main", "draft", "--role", "Account Executive", "--period", "2026-Q3",
-           "--format", "json"]
-    out = subprocess.run([*cmd, "--n", "2"], capture_output=True, text=True, env=env, timeout=300, check=False)
+           "--format", "json", "--metric", "win rate=21%"]
+    out = subprocess.run([*cmd, "--n", "1", "--budget", "0"], capture_output=True, text=True, env=env, timeout=900,
+                         check=False)
     assert out.returncode == 0, out.stderr[-800:]
-    data = json.loads(out.stdout)
+    data = json.loads(out.stdout[: out.stdout.rindex("}") + 1])
     assert data["llm_used"] and data["drafts"] and data["model"] == "local:smollm2-135m-instruct"
-    assert all(0 <= d["score"] <= 100 and d["score"] == d["report"]["score"] for d in data["drafts"])
+    assert all(d["score"] == d["report"]["score"] and d["sense"]["ok"] for d in data["drafts"])
     tight = subprocess.run([*cmd, "--n", "3", "--budget", "0.001"], capture_output=True, text=True, env=env,
-                           timeout=300, check=False)
+                           timeout=900, check=False)
     assert tight.returncode == 0, tight.stderr[-800:]
-    notes = json.loads(tight.stdout)["notes"]
-    assert any("drew 1 of 3 samples" in n for n in notes), notes
+    small = json.loads(tight.stdout[: tight.stdout.rindex("}") + 1])
+    assert not small["llm_used"] and "time budget" in small["fallback_reason"] and small["drafts"]

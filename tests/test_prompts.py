@@ -10,11 +10,12 @@ import pytest
 from coach.errors import CoachError
 from coach.prompts import (
     CritiquePrompt,
+    DraftCandidateCtx,
+    DraftFreePrompt,
     DraftPrompt,
     ExampleOKRCtx,
     FindingCtx,
-    MetricCtx,
-    RewritePrompt,
+    RewriteChoicePrompt,
     as_data,
     render,
 )
@@ -31,27 +32,29 @@ EXAMPLE = ExampleOKRCtx(
 FINDINGS = [FindingCtx(rule="kr.baseline", message="It sets a target for win rate but does not say where it starts.",
                        suggestion="State today's value.")]
 
+CANDIDATES = [DraftCandidateCtx(letter="A", objective=EXAMPLE.objective, key_results=EXAMPLE.key_results),
+              DraftCandidateCtx(letter="B", objective="Existing accounts treat us as a partner, not a vendor",
+                                key_results=["Grow expansion revenue from $200k to $320k"])]
+
 CONTEXTS = {
     "draft": ("draft", DraftPrompt(
-        role="Account Executive", drives="new revenue from a set of named accounts", examples=[EXAMPLE],
-        metrics=[MetricCtx(name="win rate", kind="lagging", unit="%"), MetricCtx(name="pipeline coverage", kind="leading")],
-        verbs_up=["raise", "grow"], verbs_down=["cut", "reduce"], focus_area="Grow in existing accounts",
-        current_state=INJECTION, blockers="Long legal reviews", period="2026-Q3",
+        role="Account Executive", drives="new revenue from a set of named accounts", candidates=CANDIDATES,
+        focus_area="Grow in existing accounts", current_state=INJECTION, blockers="Long legal reviews",
+        period="2026-Q3", metrics=["win rate = 21%"], feedback=["no revenue metrics"],
     )),
-    "draft_revision": ("draft", DraftPrompt(
-        role="Account Executive", drives="new revenue", metrics=[MetricCtx(name="win rate", kind="lagging", unit="%")],
-        verbs_up=["raise"], verbs_down=["cut"], previous=EXAMPLE, findings=["objective.time_bound: Nothing says when."],
+    "draft_free": ("draft_free", DraftFreePrompt(
+        role="Account Executive", drives="new revenue", examples=[EXAMPLE.objective], current_state=INJECTION,
+        metrics=["win rate = 21"], feedback=["more ambitious"], ambition="committed",
     )),
     "critique": ("critique", CritiquePrompt(
         role="Account Executive", period="2026-Q3", objective=INJECTION,
         key_results=["Raise win rate to 30%", "Hold 40 calls"], score=61, findings=FINDINGS, propose_title=True,
     )),
-    "rewrite_kr": ("rewrite", RewritePrompt(
-        kind="key_result", text="Raise win rate to 30%", objective="Customers pick us first", siblings=[INJECTION],
-        findings=FINDINGS, examples=[EXAMPLE], metric_hint="win rate", verbs_up=["raise"], verbs_down=["cut"],
-    )),
-    "rewrite_objective": ("rewrite", RewritePrompt(
-        kind="objective", text="Implement a new CRM", objective="Implement a new CRM", findings=FINDINGS,
+    "rewrite_choice": ("rewrite_choice", RewriteChoicePrompt(
+        kind="key_result", text=INJECTION, objective="Customers pick us first", rule="kr.baseline",
+        message="It sets a target for win rate but does not say where it starts.",
+        candidates=[DraftCandidateCtx(letter="A", objective="Raise win rate from <today's value> to 30%",
+                                      key_results=[])],
     )),
 }
 
@@ -108,6 +111,6 @@ def test_undefined_variable_fails_loudly(tmp_path: Path) -> None:
 
 
 def test_user_text_is_not_html_escaped() -> None:
-    ctx = CONTEXTS["rewrite_objective"][1].model_copy(update={"text": "R&D \"wins\""})
-    _, user = render("rewrite", ctx, settings=Settings())
+    ctx = CONTEXTS["rewrite_choice"][1].model_copy(update={"text": "R&D \"wins\""})
+    _, user = render("rewrite_choice", ctx, settings=Settings())
     assert 'R&D "wins"' in user["content"]

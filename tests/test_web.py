@@ -14,8 +14,9 @@ import pytest
 from coach.api import create_app
 from coach.api.testing import serve_in_thread
 from coach.corpus.index import get_index
+from coach.corpus.library import load_role_file
 from coach.settings import Settings
-from tests._coach_fakes import ROLE, ScriptedLLM, draft_answer
+from tests._coach_fakes import SchemaLLM, ScriptedLLM, draft_answer
 from tests.test_api import NO_ANON_LIMITS
 
 try:
@@ -83,10 +84,7 @@ def page(browser: Any, server: tuple[str, Any]) -> Iterator[Any]:
     context.close()
 
 
-@pytest.fixture(autouse=True)
-def _role_library(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("coach.usecases.draft.find_role", lambda name, settings: ROLE)
-    monkeypatch.setattr("coach.usecases.rewrite.role_or_none", lambda name, settings: None)
+ACCOUNT_EXECUTIVE = load_role_file(Settings().corpus_dir / "roles" / "account-executive.yaml")
 
 
 def test_paste_review_and_see_findings_highlighted_in_the_text(page: Any) -> None:
@@ -124,30 +122,31 @@ def test_an_invalid_set_shows_the_error_message(page: Any) -> None:
 
 
 def test_ask_for_a_rewrite_and_use_it(page: Any, server: tuple[str, Any]) -> None:
-    server[1].state.llm = ScriptedLLM({"verb": "raise", "metric": "win rate", "baseline": 21, "target": 30, "unit": "%"})
+    server[1].state.llm = SchemaLLM({"DraftChoice": {"choice": "A"}})
     page.fill("#okr-text", WEAK)
     page.click("#review-btn")
     page.wait_for_selector("#kr-0-0 .rewrite-btn")
     page.click("#kr-0-0 .rewrite-btn")
     page.wait_for_selector("#kr-0-0 .candidate")
-    assert "Raise win rate from 21% to 30%" in page.inner_text("#kr-0-0 .candidate")
+    assert "Raise win rate from <today's value> to 30%" in page.inner_text("#kr-0-0 .candidate")
     page.click("#kr-0-0 .use-rewrite")
-    expect(page.locator("#okr-text")).to_have_value(re.compile("from 21% to 30%"))
+    expect(page.locator("#okr-text")).to_have_value(re.compile("from <today's value> to 30%"))
     expect(page.locator("#review-btn")).to_be_enabled()
     expect(page.locator("#status")).to_have_text(re.compile("Reviewed"))
 
 
 def test_draft_for_a_role_and_use_the_draft(page: Any, server: tuple[str, Any]) -> None:
-    server[1].state.llm = ScriptedLLM(draft_answer("Our biggest accounts choose us again and bring their peers"))
+    server[1].state.llm = SchemaLLM({"DraftChoice": {"choice": "A"}})
     page.select_option("#role", "Account Executive")
     page.click("#draft-panel summary")
     page.fill("#draft-period", "2026-Q3")
     page.click("#draft-btn")
     page.wait_for_selector("#drafts .draft")
-    assert "Our biggest accounts choose us again" in page.inner_text("#drafts")
+    first = page.locator("#drafts .draft").first.inner_text()
+    objective = next(e.objective for e in ACCOUNT_EXECUTIVE.good if e.objective in first)  # a whole library OKR
     page.locator("#drafts .use-draft").first.click()
     page.wait_for_selector("#score:not([hidden])")
-    assert "Our biggest accounts choose us again" in page.input_value("#okr-text")
+    assert objective in page.input_value("#okr-text")
     assert page.locator("#findings .item").count() >= 3
 
 

@@ -66,6 +66,7 @@ class CritiqueResponse(Report):
     llm_used: bool = False
     fallback_reason: str | None = None
     rejected_rewrites: int = 0
+    coach_notes: list[str] = Field(default_factory=list)
 
 
 class DraftRequest(BaseModel):

@@ -83,10 +83,12 @@ class ModelRunner:
         self.slots = slots
         self._limiter: anyio.CapacityLimiter | None = None
 
-    async def run(self, work: Callable[[], T], fallback: Callable[[str], T]) -> T:
+    async def run(self, work: Callable[[], T], fallback: Callable[[str], T], *, budget_s: float | None = None) -> T:
+        """`budget_s`: the work bounds itself to it; the runner stops waiting 1.5 s later in any case."""
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.slots)
-        with anyio.move_on_after(self.timeout_s):
+        limit = self.timeout_s if not budget_s or budget_s <= 0 else min(self.timeout_s, budget_s + 1.5)
+        with anyio.move_on_after(limit):
             try:
                 # abandon_on_cancel: on the deadline we answer now; the worker thread finishes on its own.
                 return await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=self._limiter)
@@ -96,14 +98,14 @@ class ModelRunner:
                 log.exception("model-backed request failed; answering with rubric-only results")
                 reason = f"the model failed unexpectedly ({type(exc).__name__})"
                 return await run_in_threadpool(fallback, fallback_text(ModelError(reason)))
-        reason = f"the model took longer than {self.timeout_s:g}s"
+        reason = f"the model took longer than {limit:g}s"
         return await run_in_threadpool(fallback, fallback_text(ModelError(reason)))
 
 
 def _critique_response(result: CritiqueResult) -> CritiqueResponse:
     return CritiqueResponse(**result.report.model_dump(), commentary=result.commentary, rewrites=result.rewrites,
                             llm_used=result.llm_used, fallback_reason=result.fallback_reason,
-                            rejected_rewrites=result.rejected_rewrites)
+                            rejected_rewrites=result.rejected_rewrites, coach_notes=result.notes)
 
 
 async def critique_request(body: CritiqueRequest, *, settings: Settings, llm: LLMLike | None,
@@ -118,8 +120,10 @@ async def critique_request(body: CritiqueRequest, *, settings: Settings, llm: LL
     if not body.coach:
         return CritiqueResponse(**report.model_dump())
     result = await runner.run(
-        lambda: critique(okrs, with_llm=True, settings=settings, llm=llm, report=report),
+        lambda: critique(okrs, with_llm=True, settings=settings, llm=llm, report=report,
+                         budget_s=settings.model_budget_s),
         lambda reason: CritiqueResult(report=report, llm_used=False, fallback_reason=reason),
+        budget_s=settings.model_budget_s,
     )
     return _critique_response(result)
 
@@ -127,9 +131,11 @@ async def critique_request(body: CritiqueRequest, *, settings: Settings, llm: LL
 async def draft_request(body: DraftRequest, *, settings: Settings, llm: LLMLike | None,
                         runner: ModelRunner) -> DraftResult:
     return await runner.run(
-        lambda: draft(role=body.role, context=body.context, n=body.n, settings=settings, llm=llm),
+        lambda: draft(role=body.role, context=body.context, n=body.n, settings=settings, llm=llm,
+                      budget_s=settings.model_budget_s),
         lambda reason: draft(role=body.role, context=body.context, n=body.n, settings=settings,
                              llm=_ModelDown(reason)),
+        budget_s=settings.model_budget_s,
     )
 
 
@@ -138,7 +144,8 @@ async def rewrite_request(body: RewriteRequest, *, settings: Settings, llm: LLML
     okrs = await run_in_threadpool(parse_okrs, body, settings=settings,
                                    extra_fields={"objective_index", "kr_index", "n"})
     kw = dict(okrs=okrs, objective_index=body.objective_index, kr_index=body.kr_index, settings=settings, n=body.n)
-    return await runner.run(lambda: rewrite(**kw, llm=llm), lambda reason: rewrite(**kw, llm=_ModelDown(reason)))
+    return await runner.run(lambda: rewrite(**kw, llm=llm, budget_s=settings.model_budget_s),
+                            lambda reason: rewrite(**kw, llm=_ModelDown(reason)), budget_s=settings.model_budget_s)
 
 
 _SET_FIELDS = {"name", "note", "base_version"}

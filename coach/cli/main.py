@@ -6,6 +6,7 @@ import argparse
 import importlib
 import os
 import sys
+import time
 
 from coach import __version__
 from coach.errors import CoachError
@@ -56,7 +57,15 @@ def _os_error_message(exc: OSError) -> str:
     return f"{where}{what}"
 
 
+# When the command started: time budgets (draft, review --coach) count from here, imports included.
+STARTED = time.monotonic()
+RUNNING = False  # True while main() runs a command (budgets count from STARTED only then)
+
+
 def main(argv: list[str] | None = None) -> int:
+    global STARTED, RUNNING
+    if argv is not None:  # called from code (tests): the command starts now, not when this module was imported
+        STARTED = time.monotonic()
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     words = sys.argv[1:] if argv is None else argv
     if words[:1] == ["draft"] or "--coach" in words:
@@ -65,27 +74,34 @@ def main(argv: list[str] | None = None) -> int:
         prefetch()  # litellm takes seconds to import: start before the command modules load
     parser = build_parser()
     args = parser.parse_args(argv)
+    RUNNING = True
     try:
-        code = int(args.func(args) or 0)
+        rc = int(args.func(args) or 0)
         sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at interpreter exit
-        return code
     except BrokenPipeError:
         _silence_stdout()
-        return EXIT_BROKEN_PIPE
+        rc = EXIT_BROKEN_PIPE
     except CoachError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        rc = 2
     except KeyboardInterrupt:
-        return 130
+        rc = 130
     except OSError as exc:
         # The data folder cannot be created or written (a file in the way, read-only, disk full...).
         print(f"error: {_os_error_message(exc)} (OKR_COACH_HOME sets the data folder; it must be a writable "
               "folder)", file=sys.stderr)
-        return 2
+        rc = 2
     except _database_error_types() as exc:
         print(f"error: database error: {exc} (the databases live in OKR_COACH_HOME; a damaged or read-only "
               "database file must be repaired, made writable or moved aside)", file=sys.stderr)
-        return 2
+        rc = 2
+    finally:
+        RUNNING = False
+    if argv is None:  # a real command line (not a test calling main): see coach.cli.llm.exit_after_model
+        from coach.cli.llm import exit_after_model
+
+        exit_after_model(rc)
+    return rc
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from coach.corpus.library import Role, load_roles
 from coach.errors import CorpusError
 from coach.settings import Settings
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "3"
 
 
 def connect(path: Path | str) -> Any:
@@ -74,6 +74,29 @@ def example_rows(roles: list[Role]) -> list[dict[str, Any]]:
     return rows
 
 
+def sense_rows(roles: list[Role]) -> list[tuple[str, str, str]]:
+    """(kind, slug, text): good objectives alone, and metric names alone (library metrics and what the good
+    key results measure), for the sense check."""
+    from coach.krparse import parse_kr
+
+    from coach.usecases.coaching import placeholders_for_numbers
+
+    out: list[tuple[str, str, str]] = []
+    for r in roles:
+        out += [("objective", r.slug, ex.objective) for ex in r.good]
+        # key results with their numbers as placeholders: what rewrites borrow (numbers are never borrowed)
+        out += [("kr", r.slug, ph) for ex in r.good for k in ex.key_results
+                if (ph := placeholders_for_numbers(k)) is not None]
+        names = {m.name.lower(): m.name for m in r.metrics}
+        for ex in r.good:
+            for kr in ex.key_results:
+                metric = parse_kr(kr).metric
+                if metric:
+                    names.setdefault(metric.lower(), metric)
+        out += [("metric", r.slug, n) for n in names.values()]
+    return out
+
+
 def role_labels(roles: list[Role]) -> list[tuple[str, str]]:
     """(slug, label) pairs used to match a typed job title to a role."""
     out: list[tuple[str, str]] = []
@@ -101,6 +124,7 @@ class Index:
         self.roles = load_roles(*corpus_dirs(settings))
         self.built: dict[str, Any] | None = None
         self._labels: tuple[list[str], list[str], np.ndarray | None] | None = None
+        self._sense: tuple[tuple[list[tuple[str, str]], np.ndarray | None], ...] | None = None
         if str(self.path) == ":memory:":
             self.conn = connect(":memory:")
             self.ensure()
@@ -149,21 +173,26 @@ class Index:
         if not rows:
             raise CorpusError("the examples corpus is empty", location=str(self.settings.corpus_dir))
         labels = role_labels(self.roles)
-        vectors = label_vecs = None
+        sense = sense_rows(self.roles)
+        vectors = label_vecs = sense_vecs = None
         if self.backend == "vector":
             emb = get_embedder()
             vectors = emb.embed([r["text"] for r in rows])
             label_vecs = emb.embed([label for _, label in labels])
+            from coach.usecases.sense import strip_numbers
+
+            sense_vecs = emb.embed([strip_numbers(t) if k == "kr" else t for k, _, t in sense])
         with self.lock:
             c = self.conn
             c.execute("begin")
-            for t in ("meta", "examples", "fts_examples", "vec_examples", "role_labels"):
+            for t in ("meta", "examples", "fts_examples", "vec_examples", "role_labels", "sense_vectors"):
                 c.execute(f"drop table if exists {t}")
             c.execute("create table meta (key text primary key, value text)")
             c.execute("""create table examples (id integer primary key, slug text, role text, family text, kind text,
                          objective text, key_results text, metric text, metric_kind text, text text, extra text)""")
             c.execute("create virtual table fts_examples using fts5(text, content='examples', content_rowid='id')")
             c.execute("create table role_labels (slug text, label text, vec blob)")
+            c.execute("create table sense_vectors (kind text, slug text, text text, vec blob)")
             c.execute(f"""create virtual table vec_examples using vec0(
                           id integer primary key, embedding float[{DIM}] distance_metric=cosine,
                           slug text partition key, family text, kind text)""")
@@ -179,6 +208,10 @@ class Index:
             for j, (slug, label) in enumerate(labels):
                 vec = label_vecs[j].tobytes() if label_vecs is not None else None
                 c.execute("insert into role_labels (slug, label, vec) values (?,?,?)", (slug, label, vec))
+            for j, (kind, slug, text) in enumerate(sense):
+                vec = sense_vecs[j].tobytes() if sense_vecs is not None else None
+                c.execute("insert into sense_vectors (kind, slug, text, vec) values (?,?,?,?)", (kind, slug, text, vec))
+            self._sense = None
             self.built = {"rows": len(rows), "roles": len(self.roles), "backend": self.backend,
                           "seconds": round(time.perf_counter() - t0, 3)}
             for k, v in {"corpus_hash": content_hash, "backend": self.backend, "rows": str(len(rows)),
@@ -197,6 +230,25 @@ class Index:
                     else np.vstack([np.frombuffer(r[2], dtype=np.float32) for r in rows]))
             self._labels = (slugs, labels, vecs)
         return self._labels
+
+    def sense_vectors(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Vectors of every good objective and every metric name (what the sense check compares against)."""
+        objectives, metrics, _ = self.library_vectors()
+        return objectives[1], metrics[1]
+
+    def library_vectors(self) -> tuple[tuple[list[tuple[str, str]], np.ndarray | None], ...]:
+        """((slug, text) pairs, vectors) of good objectives, metric names and placeholder key results."""
+        if self._sense is None:
+            with self.lock:
+                rows = self.conn.execute("select kind, slug, text, vec from sense_vectors").fetchall()
+
+            def stack(kind: str) -> tuple[list[tuple[str, str]], np.ndarray | None]:
+                got = [(s, t, v) for k, s, t, v in rows if k == kind]
+                vs = [np.frombuffer(v, dtype=np.float32) for _, _, v in got if v is not None]
+                return [(s, t) for s, t, _ in got], (np.vstack(vs) if vs and len(vs) == len(got) else None)
+
+            self._sense = (stack("objective"), stack("metric"), stack("kr"))
+        return self._sense
 
     def close(self) -> None:
         self.conn.close()

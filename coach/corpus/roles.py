@@ -22,6 +22,8 @@ class RoleMatch(BaseModel):
     how: str  # "exact", "alias", "similar", "words"
     score: float
     alternatives: list[str] = []
+    margin: float = 1.0  # similarity over the next role
+    in_library: bool = True  # False: the nearest role is too far (or too close to another) to borrow its OKRs
 
 
 def _norm(s: str) -> str:
@@ -79,7 +81,20 @@ def match_role(name: str, *, settings: Settings | None = None, backend: str | No
         raise NotFoundError(f"no role like {name!r} in the library", hint=f"known roles: {known}")
     role, score = ranked[0]
     how = "similar" if idx.backend == "vector" else "words"
-    return RoleMatch(query=name, role=role, how=how, score=score, alternatives=[r.role for r, _ in ranked[1:]])
+    margin = score - ranked[1][1] if len(ranked) > 1 else 1.0
+    accept, need = _role_thresholds(idx.backend)
+    return RoleMatch(query=name, role=role, how=how, score=score, alternatives=[r.role for r, _ in ranked[1:]],
+                     margin=round(margin, 4), in_library=score >= accept and margin >= need)
+
+
+def _role_thresholds(backend: str) -> tuple[float, float]:
+    """Calibrated by benchmarks/calibrate_sense.py (role names and aliases vs titles no role covers)."""
+    if backend != "vector":
+        return 0.5, 0.0  # word overlap: half the words of a name or alias
+    from coach.usecases.sense import _calibration
+
+    t = _calibration()
+    return t["role_accept"], t["role_margin"]
 
 
 def list_roles(settings: Settings | None = None) -> list[Role]:

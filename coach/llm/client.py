@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import importlib
 import json
@@ -47,10 +48,20 @@ _import_lock = threading.Lock()
 _loaded: Any = None
 
 
-def _litellm() -> Any:
+def _litellm(timeout: float | None = None) -> Any:
+    """litellm, imported once. With a timeout, the import runs in the background and this waits at most that long
+    (a cold import takes seconds on a busy machine; a time budget must bound it like any other step)."""
     global _loaded
     if _loaded is not None:
         return _loaded
+    if timeout is not None:
+        prefetch_litellm()
+        thread = _prefetched
+        if thread is not None and thread.is_alive():
+            thread.join(max(0.0, timeout))
+            if _loaded is None and thread.is_alive():
+                raise ModelError(f"the model request timed out: litellm was still loading after {timeout:.1f}s "
+                                 "of the time budget")
     with _import_lock:  # a second caller waits for the import under way (as Python's own import would)
         if _loaded is None:
             _loaded = _import_litellm()
@@ -96,6 +107,10 @@ def prefetch_litellm() -> None:
     """
     global _prefetched
     if _prefetched is None and "litellm" not in sys.modules:
+        # litellm imports concurrent.futures.thread, which registers a shutdown hook; imported here first, so a
+        # background import still running at exit does not try to register one after shutdown began.
+        import concurrent.futures.thread  # noqa: F401
+
         def load() -> None:
             try:
                 _litellm()
@@ -104,6 +119,29 @@ def prefetch_litellm() -> None:
             _warm_imports()
         _prefetched = threading.Thread(target=load, name="litellm-import", daemon=True)
         _prefetched.start()
+        # Registered with threading (not atexit): it runs before threading shuts down, so an import that is
+        # still under way may still start its own threads and exit hooks.
+        register = getattr(threading, "_register_atexit", None)
+        try:
+            register(_finish_prefetch) if register is not None else atexit.register(_finish_prefetch)
+        except RuntimeError:  # already shutting down
+            pass
+
+
+# How long interpreter exit waits for the background import to finish.
+EXIT_WAIT_S = 60.0
+
+
+def _finish_prefetch() -> None:
+    """At exit, let the background import finish before Python tears modules down.
+
+    A daemon thread stopped mid-import keeps that module's import lock for ever; litellm's HTTP clients import a
+    module in their __del__ during the final collection and then wait on that lock: `okr-coach draft` printed
+    its answer and never exited (seen with a model string litellm rejects at once, before the import ended).
+    """
+    thread = _prefetched
+    if thread is not None and thread.is_alive():
+        thread.join(EXIT_WAIT_S)
 
 
 # Modules litellm and the openai SDK import on their first OpenAI-compatible request (about 0.4 s). The
@@ -126,6 +164,8 @@ def response_format(schema: type[BaseModel]) -> dict[str, Any]:
 
 
 NUMBER_BOUND = 1_000_000_000
+# A request with less time than this left would only time out: it is not sent.
+MIN_REQUEST_S = 0.25
 
 
 def closed_schema(node: Any) -> Any:
@@ -196,8 +236,41 @@ class LLM:
         self.prefill = prefill
         self._lock = threading.Lock()
 
+    def _prefill(self, messages: list[dict[str, str]], deadline: float | None) -> None:
+        assert self.prefill is not None
+        if deadline is None:
+            try:
+                self.prefill(messages)
+            except Exception:  # noqa: BLE001 - a speed-up only; the request reports real failures
+                pass
+            return
+        left = self._time_left(deadline)
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                self.prefill(messages)  # type: ignore[misc]
+            except Exception:  # noqa: BLE001 - a speed-up only
+                pass
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="okr-coach-prefill", daemon=True).start()
+        if not done.wait(left):
+            raise ModelError(f"the model request timed out: the model was still reading the prompt when the "
+                             f"time budget ran out ({left:.1f}s)")
+
+    def _time_left(self, deadline: float | None) -> float:
+        """Seconds this request may take: the client timeout, cut to what is left of the caller's budget."""
+        if deadline is None:
+            return self.settings.llm_timeout_s
+        left = deadline - time.monotonic()
+        if left < MIN_REQUEST_S:
+            raise ModelError(f"the model request timed out: the time budget ran out ({max(0.0, left):.1f}s left)")
+        return min(self.settings.llm_timeout_s, left)
+
     def _complete(self, messages: list[dict[str, str]], schema: type[BaseModel], *, temperature: float,
-                  max_tokens: int, seed: int | None, usage: Usage) -> str:
+                  max_tokens: int, seed: int | None, usage: Usage, deadline: float | None = None) -> str:
         """One request (answered from the cache when identical); returns the raw message text."""
         payload = {"model": self.cache_scope, "messages": messages,
                    "schema": schema.model_json_schema(), "temperature": temperature, "max_tokens": max_tokens,
@@ -209,12 +282,11 @@ class LLM:
         if self.prefill is not None and _loaded is None:
             # litellm is still importing (seconds on a cold start). Meanwhile the embedded server reads the
             # prompt into its cache, so the request below only generates. It returns the same kind of answer:
-            # the server reuses the cached prompt for any request that starts with it.
-            try:
-                self.prefill(messages)
-            except Exception:  # noqa: BLE001 - a speed-up only; the request below reports real failures
-                pass
-        litellm = _litellm()
+            # the server reuses the cached prompt for any request that starts with it. The native call cannot
+            # be interrupted, so under a deadline it runs in a thread that is waited for only until then.
+            self._prefill(messages, deadline)
+        litellm = _litellm(None if deadline is None else self._time_left(deadline))
+        timeout = self._time_left(deadline)
         t0 = time.perf_counter()
         constraint: dict[str, Any] = (
             {"extra_body": {"grammar": compact_grammar(schema)}} if self.llama_grammar
@@ -223,8 +295,8 @@ class LLM:
         try:
             resp = litellm.completion(
                 model=self.litellm_model, messages=messages, temperature=temperature, max_tokens=max_tokens,
-                seed=seed, api_base=self.api_base, api_key=self._api_key, timeout=self.settings.llm_timeout_s,
-                num_retries=0, **constraint,
+                seed=seed, api_base=self.api_base, api_key=self._api_key, timeout=timeout,
+                num_retries=0, max_retries=0, **constraint,
             )
         except Exception as exc:  # noqa: BLE001 - litellm maps every provider error to its own classes
             kind = "timed out" if "timeout" in type(exc).__name__.lower() else "failed"
@@ -248,14 +320,14 @@ class LLM:
         return content
 
     def _one(self, messages: list[dict[str, str]], schema: type[T], *, temperature: float, max_tokens: int,
-             seed: int | None, usage: Usage) -> T:
+             seed: int | None, usage: Usage, deadline: float | None = None) -> T:
         """One sample, re-asked with the validation error up to `llm_max_retries` times."""
         convo = list(messages)
         raw = ""
         error = "no answer"
         for _attempt in range(1 + max(0, self.settings.llm_max_retries)):
             raw = self._complete(convo, schema, temperature=temperature, max_tokens=max_tokens, seed=seed,
-                                 usage=usage)
+                                 usage=usage, deadline=deadline)
             try:
                 return schema.model_validate_json(raw)
             except (ValidationError, ValueError) as exc:
@@ -270,8 +342,12 @@ class LLM:
         )
 
     def generate(self, *, messages: list[dict[str, str]], schema: type[T], n: int = 1, temperature: float = 0.7,
-                 max_tokens: int = 512, seed: int | None = None) -> list[T]:
-        """Up to `n` validated answers; raises ModelError when none is valid or the model fails."""
+                 max_tokens: int = 512, seed: int | None = None, deadline: float | None = None) -> list[T]:
+        """Up to `n` validated answers; raises ModelError when none is valid or the model fails.
+
+        `deadline` (a time.monotonic() value) bounds every request, the first included: each gets at most what
+        is left of it, and none starts with less than MIN_REQUEST_S left.
+        """
         usage = Usage()
         out: list[T] = []
         last: ModelError | None = None
@@ -282,7 +358,7 @@ class LLM:
             for i in range(max(1, n)):
                 try:
                     out.append(self._one(messages, schema, temperature=temperature, max_tokens=max_tokens,
-                                         seed=base + i, usage=usage))
+                                         seed=base + i, usage=usage, deadline=deadline))
                 except ModelError as exc:
                     usage.errors.append(exc.message)
                     last = exc

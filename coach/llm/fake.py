@@ -25,8 +25,9 @@ class FakeLLM:
         self.queue.extend(answers)
 
     def generate(self, *, messages: list[dict[str, str]], schema: type[T], n: int = 1, temperature: float = 0.7,
-                 max_tokens: int = 512, seed: int | None = None) -> list[T]:
-        self.calls.append({"messages": messages, "schema": schema, "n": n, "temperature": temperature})
+                 max_tokens: int = 512, seed: int | None = None, deadline: float | None = None) -> list[T]:
+        self.calls.append({"messages": messages, "schema": schema, "n": n, "temperature": temperature,
+                           "deadline": deadline})
         out: list[T] = []
         for _ in range(max(1, n)):
             if not self.queue:

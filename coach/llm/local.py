@@ -85,7 +85,14 @@ class LocalServer:
         A following request with the same messages reuses the cached prompt and only generates. The native
         call releases the GIL, so other threads (litellm's import) go on meanwhile.
         """
-        self.handle.handle_chat_completions({"messages": messages, "max_tokens": 1, "temperature": 0.0})
+        global _busy
+        with _lock:
+            _busy += 1
+        try:
+            self.handle.handle_chat_completions({"messages": messages, "max_tokens": 1, "temperature": 0.0})
+        finally:
+            with _lock:
+                _busy -= 1
 
 
 def _threads() -> int:
@@ -123,6 +130,7 @@ def start_server(home: Path, *, n_ctx: int = 2048) -> LocalServer:
 
 _lock = threading.Lock()
 _server: LocalServer | None = None
+_busy = 0  # native calls in flight (a prefill abandoned at a deadline may still run)
 
 
 def get_server(home: Path) -> LocalServer:
@@ -138,4 +146,6 @@ def get_server(home: Path) -> LocalServer:
 def stop_server() -> None:
     global _server
     with _lock:
+        if _busy:
+            return  # a native call still runs on it: the process exit ends both, a shutdown now could wait on it
         _server = None  # dropping the last reference shuts the native server down

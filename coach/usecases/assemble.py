@@ -22,7 +22,9 @@ _LOWER_BETTER = {
     "churn", "attrition", "cycle", "time", "cost", "costs", "cac", "discount", "discounting", "backlog", "ramp",
     "ramp-up", "errors", "error", "defects", "defect", "latency", "turnover", "payback", "delay", "delays", "lost",
     "escalations", "overdue", "downtime", "incidents", "complaints", "dso", "spend", "waste", "leakage", "outstanding",
-    "bugs", "bug", "overrun", "overruns", "rework", "write-offs", "after-hours",
+    "bugs", "bug", "overrun", "overruns", "rework", "write-offs", "after-hours", "failures", "failed", "findings",
+    "disputes", "litigation", "older", "waiting", "readmissions", "falls", "absence", "absences", "vacancies",
+    "stockouts", "late", "breaches", "outages", "wait", "injuries", "exclusions", "issues", "readmitted", "agency", "absent", "incomplete",
 }
 _UNIT_ALIASES = {
     "%": "%", "percent": "%", "percentage": "%", "pct": "%", "share": "%",

@@ -22,7 +22,7 @@ class LLMLike(Protocol):
 
     def generate(
         self, *, messages: list[dict[str, str]], schema: type[T], n: int = 1, temperature: float = 0.7,
-        max_tokens: int = 512, seed: int | None = None,
+        max_tokens: int = 512, seed: int | None = None, deadline: float | None = None,
     ) -> list[T]: ...
 
 

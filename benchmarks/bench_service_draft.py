@@ -1,0 +1,69 @@
+"""Draft through the service with the embedded model: the first (cold) request and warm ones, side by side.
+
+Run:  .venv/bin/python benchmarks/bench_service_draft.py [--warm 5]
+
+Starts `okr-coach serve` (answer cache off), sends POST /v1/draft once cold and --warm times warm (different
+metrics, so nothing is answered from a cache), and prints wall time per request, whether the model's vote
+arrived within the budget, and the median of the warm requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--warm", type=int, default=5)
+    args = ap.parse_args(argv)
+    home = tempfile.mkdtemp(prefix="okr-serve-")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OKR_COACH_HOME": home, "OKR_COACH_LLM_CACHE": "0",
+           "LITELLM_LOCAL_MODEL_COST_MAP": "True", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-m", "coach", "index"], env=env, capture_output=True, timeout=900)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    serve = subprocess.Popen([sys.executable, "-m", "coach", "serve", "--port", str(port), "--log-level", "warning"],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(900):
+            try:
+                httpx.get(url + "/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        rows = []
+        for i in range(1 + args.warm):
+            body = {"role": "Account Executive", "n": 1,
+                    "context": {"period": "2026-Q3", "metrics": [f"win rate={20 + i}%"]}}
+            t0 = time.perf_counter()
+            r = httpx.post(url + "/v1/draft", json=body, timeout=300).json()
+            secs = time.perf_counter() - t0
+            rows.append((secs, r.get("llm_used"), r.get("fallback_reason")))
+            print(f"{'cold' if i == 0 else 'warm'} {secs:6.2f}s  model vote: {'yes' if r.get('llm_used') else 'no'}"
+                  + (f"  ({r['fallback_reason'][:90]})" if r.get("fallback_reason") else ""))
+        warm = [s for s, _, _ in rows[1:]]
+        if warm:
+            print(f"warm median {statistics.median(warm):.2f}s, max {max(warm):.2f}s; "
+                  f"model vote in {sum(1 for _, u, _ in rows[1:] if u)}/{len(warm)}")
+    finally:
+        serve.terminate()
+        serve.wait(30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
