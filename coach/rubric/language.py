@@ -77,8 +77,9 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         if r.verb_lemma in ("get", "have") and any("D" in flags(w) and "V" not in flags(w) and "A" not in flags(w)
                                                    for w in r.object_words[1:5]):
             return "task", ev  # "Get the budget approved", "Have 2 changes merged": work done and signed off
-        if cls == "hold" and r.object_words and "G" in flags(r.object_words[0]) and verb_class(
-                lemma(r.object_words[0]), lang) == "action":
+        obj = r.object_words
+        if cls == "hold" and obj and "G" in flags(obj[0]) and verb_class(lemma(obj[0]), lang) == "action" and (
+                len(obj) == 1 or obj[1] in DETERMINERS or is_number(obj[1]) or obj[1] in PREPS):
             return "task", ev  # "Keep sending 400 emails a week": the gerund names the activity
         if cls == "result" and not bar and _names_one_thing(r.object_words):
             return "task", ev  # "Close the funding round", "Secure the Acme grant": a milestone, done or not
@@ -107,7 +108,7 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             return "task", ev  # "Each member of the team performs a data project": work done, nothing measured
         return "vague", ev
     # A noun phrase: a measured quantity, a metric with no target, or a thing to deliver.
-    if not quantified and head_of(r.object_words, lang) in lang.artefact_nouns:
+    if not quantified and not r.comparative and head_of(r.object_words, lang) in lang.artefact_nouns:
         return "task", ev  # "A style guide for all public letters": a thing to make, whatever it covers
     if quantified or bar:
         return "result", ev

@@ -202,7 +202,8 @@ def _read(text: str, lang: Language) -> Reading:
     # word is a metric it qualifies ("Record growth").
     if first in lang.state_verbs and len(toks) > 1 and first not in ("love", "value", "trust"):
         return _imperative(first, toks, 1, comparative, lang, "imperative")
-    if "V" in f0 and "C" not in f0 and first not in DETERMINERS and first not in NEGATIVE_BAR:
+    if "V" in f0 and "C" not in f0 and first not in DETERMINERS and first not in NEGATIVE_BAR \
+            and first not in lang.people_nouns:  # "People who rely on ... use every flow": a subject
         ambiguous = "N" in f0 or "A" in f0
         subject = ambiguous and any(
             (_finite_at(toks, j, lang.people_nouns) and (j >= 2 or "N" not in flags(toks[j]) or "Z" in flags(toks[j])))
@@ -221,9 +222,19 @@ def _read(text: str, lang: Language) -> Reading:
     if not f0 and first.isalpha() and (nxt in DETERMINERS or (nxt and is_number(nxt))) and text.lstrip()[:1].isalpha():
         return _imperative(first, toks, 1, comparative, lang, "imperative")
     # The subject comes first: find its verb.
+    relative = False  # inside "who/which/that ... <its verb>": the main verb comes after that clause's verb
     for j in range(1, len(toks)):
         w = toks[j]
         f = flags(w)
+        if toks[j - 1] in ("who", "which", "that") and "V" in f:
+            relative = True
+            continue
+        if relative and "V" in f and toks[j - 1] not in NOMINAL_BEFORE and toks[j - 1] not in CONJ \
+                and not is_number(toks[j - 1]) and (j + 1 < len(toks) and (toks[j + 1] in DETERMINERS
+                                                                            or toks[j + 1] in PRONOUNS)):
+            lem = lemma(w)  # "People who rely on a screen reader use every core flow"
+            cls = "state" if lem in lang.experience_verbs else verb_class(lem, lang)
+            return Reading("declarative", w, lem, cls, comparative, False, False, tuple(toks[j + 1:]))
         if w in lang.capability_modals:
             return Reading("done", w, w, "action", comparative, False, False, tuple(toks[j + 1:]))
         if w in AUX and j + 1 < len(toks):
@@ -247,6 +258,7 @@ def _read(text: str, lang: Language) -> Reading:
         if w in lang.done_states and toks[j - 1] not in DETERMINERS:
             return Reading("done", w, w, "action", comparative, False, False, tuple(toks[j + 1:]))
         if "D" in f and "V" not in f and "N" not in f and j <= 10 and toks[j - 1] not in NOMINAL_BEFORE \
+                and toks[j - 1] not in lang.comparison_words \
                 and not (toks[j - 1].endswith("ly") and "R" in flags(toks[j - 1])):
             # "Announcements published and shared", "Engine featured at 3 conferences"
             lem = lemma(w)
