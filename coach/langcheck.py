@@ -33,14 +33,19 @@ MIN_SCRIPT_LETTERS = 8  # a script is clear from fewer letters (CJK writes a wor
 def unsupported_language(texts: list[str]) -> str | None:
     """A note when the texts do not read as English, else None."""
     joined = " ".join(t for t in texts if t)
-    letters = [c for c in joined if c.isalpha()]
-    if len(letters) < MIN_SCRIPT_LETTERS:
-        return None
-    latin = sum(1 for c in letters if ("a" <= c.lower() <= "z") or "\u00c0" <= c <= "\u024f")
-    if latin / len(letters) < 0.5:
-        return _note("it is mostly written in a non-Latin script")
-    if len(letters) < MIN_LETTERS:
-        return None
+    if joined.isascii():  # every letter is Latin (most sets): count them without walking each character
+        n_letters = sum(map(str.isalpha, joined)) if len(joined) < MIN_LETTERS * 4 else MIN_LETTERS
+        if n_letters < MIN_LETTERS:
+            return None
+    else:
+        letters = [c for c in joined if c.isalpha()]
+        if len(letters) < MIN_SCRIPT_LETTERS:
+            return None
+        latin = sum(1 for c in letters if ("a" <= c.lower() <= "z") or "\u00c0" <= c <= "\u024f")
+        if latin / len(letters) < 0.5:
+            return _note("it is mostly written in a non-Latin script")
+        if len(letters) < MIN_LETTERS:
+            return None
     words = [w.lower() for w in _WORD.findall(joined)]
     english = sum(1 for w in words if w in _ENGLISH)
     other = sum(1 for w in words if w in _OTHER)

@@ -21,7 +21,7 @@ from functools import lru_cache
 from coach.rubric.sentence import Reading, about_people, read, verb_class
 from coach.rubric.words import (
     CONJ, DETERMINERS, NEGATIVE_BAR, NUMBER_WORDS, PREPS, Language, clean, clean_tokens, flags, is_number,
-    lemma, load_language, tokens,
+    lemma, lemma_table, load_language, tokens,
 )
 
 # Key results
@@ -124,13 +124,24 @@ def _names_one_thing(obj: tuple[str, ...]) -> bool:
     return bool(obj) and obj[0] in ("the", "our") and not any(is_number(w) or "C" in flags(w) for w in obj)
 
 
+@lru_cache(maxsize=4)
+def _hold_forms(lang: Language) -> frozenset[str]:
+    """Every written form of the hold verbs (keeps, maintained, staying ...), worked out once."""
+    forms = set(lang.hold_verbs)
+    for word, lem in lemma_table().items():
+        if lem in lang.hold_verbs:
+            forms.add(word)
+    return frozenset(forms)
+
+
 @lru_cache(maxsize=8192)
 def holds_level(text: str, quantified: bool, lang: Language) -> str | None:
     """The hold verb when the key result only keeps a bar it already meets ("Maintain above-average diversity",
     "Continue to triage all bugs within a week", "... and keep the A+ rating"); None otherwise."""
     cleaned, toks = clean_tokens(text)
-    if not any(w in lang.hold_verbs or lemma(w) in lang.hold_verbs for w in toks):
-        return None  # most key results hold nothing: no hold verb, nothing more to read
+    forms = _hold_forms(lang)
+    if forms.isdisjoint(toks):
+        return None  # most key results hold nothing: no hold verb in any form, nothing more to read
     low = " ".join(toks)
     bar = quantified or has_threshold_words(toks, lang) or bool(_BENCHMARK.search(low)) or bool(
         re.search(r"\b[a-d][+]|\b(?:above|below|under|over|at least|at most)\b", cleaned.lower()))

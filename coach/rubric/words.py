@@ -90,6 +90,11 @@ def flags(word: str) -> str:
     return f
 
 
+def lemma_table() -> dict[str, str]:
+    """Inflected form -> lemma, for every form the table lists with a different lemma."""
+    return _split_table()[1]
+
+
 def lemma(word: str) -> str:
     lem = _split_table()[1].get(word)
     if lem is not None:
@@ -105,6 +110,14 @@ class Language(BaseModel):
     """rubrics/language/english.yaml, validated."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # One instance per rubric folder (load_language is cached); the readings are cached by (text, language),
+    # so the language hashes by identity instead of hashing its twenty word sets on every lookup.
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
 
     change_verbs: frozenset[str]
     result_verbs: frozenset[str]
