@@ -458,9 +458,12 @@ def kr_reading(t: Target, p: dict[str, Any]) -> list[Hit]:
 
     a = t.analysis
     assert a is not None
+    quantified = a.parsed.target is not None or a.has_number
     if a.baseline_stated and "task" in p["_fires_on"]:
         return []  # "from X to Y" measures a change in a result, whatever the verb
-    kind, evidence = kr_kind(t.text, a.parsed.target is not None or a.has_number, p["_lang"])
+    if quantified and p["_fires_on"] == {"vague"}:
+        return []  # a key result with a number is never the vague kind: no need to read it
+    kind, evidence = kr_kind(t.text, quantified, p["_lang"])
     if kind not in p["_fires_on"]:
         return []
     return [Hit(evidence=evidence, values={"verb": evidence, "kind": kind})]
