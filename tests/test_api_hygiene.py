@@ -136,9 +136,11 @@ def test_a_fallback_reason_says_its_prefix_once(tmp_path_factory: pytest.TempPat
     app = create_app(Settings(home=home, request_timeout_s=0.5), llm=slow)
     try:
         with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=60) as c:
+            weak = {"objectives": [{"title": "Implement the new CRM",
+                                    "key_results": ["Improve customer satisfaction", "Make 80 discovery calls a week"]}]}
             for path, body in (("/v1/draft", {"role": "Account Executive", "n": 1}),
                                ("/v1/critique", {**SET, "coach": True}),
-                               ("/v1/rewrite", {**SET, "objective_index": 0})):
+                               ("/v1/rewrite", {**weak, "objective_index": 0, "kr_index": 0})):
                 reason = c.post(path, json=body).json()["fallback_reason"]
                 assert reason.count("model unavailable, rubric-only results:") == 1, (path, reason)
                 assert "longer than 0.5s" in reason
@@ -164,4 +166,4 @@ def test_a_model_that_cannot_start_falls_back_and_says_so(tmp_path_factory: pyte
                                            "llama-server exited with status 1 before listening")
         d = c.post("/v1/draft", json={"role": "Account Executive", "n": 2}).json()
         assert d["llm_used"] is False and d["drafts"] and "cannot start the language model" in d["fallback_reason"]
-        assert all(x["source"] == "role_example" for x in d["drafts"])
+        assert all(x["source"] == "role_library" for x in d["drafts"])
