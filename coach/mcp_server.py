@@ -150,7 +150,7 @@ def build_server(settings: Settings | None = None, *, llm: LLMLike | None = None
         description=(
             "Draft OKRs for a role, ranked by rubric score. The language model only proposes: it picks metrics, "
             "directions and numbers, shown the role's example OKRs from the library; code writes the sentences; the "
-            "rubric scores and ranks every draft. Each draft says where every part came from (`origin`: model, role "
+            "rubric scores and ranks every draft. Each draft says where every part came from (`source`, `details`: model, role "
             "library or code) and lists guessed numbers under `to_confirm`. If the model is unavailable or returns "
             "nothing usable, the result holds the role's library examples, scored, with `llm_used: false` and a "
             "`fallback_reason`. Unknown job titles use the nearest library role (see `notes`)."),

@@ -112,7 +112,7 @@ def draft(
         llm: any object with the `generate(...)` method of `coach.llm.LLM` (tests pass `coach.llm.FakeLLM`).
 
     Returns:
-        A `DraftResult`: `drafts` best first (each with `score`, `report`, `origin`, `to_confirm`),
+        A `DraftResult`: `drafts` best first (each with `score`, `report`, `source`, `details`, `to_confirm`),
         `llm_used`, `fallback_reason`, `notes`.
     """
     from coach.usecases.draft import draft as _draft

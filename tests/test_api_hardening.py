@@ -52,7 +52,9 @@ def _operations() -> list[str]:
 
     with tempfile.TemporaryDirectory() as home:
         spec = create_app(Settings(home=home)).openapi()
-    return sorted(f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m in ops)
+    # DELETE /v1/keys/current deletes the very key the other requests use; it has its own tests (test_api_sets).
+    return sorted(f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m in ops
+                  if f"{m.upper()} {p}" != "DELETE /v1/keys/current")
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +66,12 @@ def saved_set(client: httpx.Client, key: str) -> str:
 
 
 STATUS_COUNTS: dict[str, Counter[int]] = {}
+
+
+def _new_set(url: str, key: str) -> str:
+    r = httpx.post(f"{url}/v1/sets", json={"name": "to delete", **SET}, headers={"X-API-Key": key}, timeout=30)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
 
 
 def _examples(model: Any) -> list[dict[str, Any]]:
@@ -97,7 +105,8 @@ def test_no_request_the_spec_allows_gets_a_server_error(api_schema: Any, server:
     def check(case: Any, real: int) -> None:
         params = case.path_parameters or {}
         if "set_id" in params and real:
-            params["set_id"] = saved_set
+            # A delete gets a set of its own: deleting the shared one would turn every later request into a 404.
+            params["set_id"] = _new_set(server[0], key) if label.startswith("DELETE") else saved_set
             if "version" in params:
                 params["version"] = 1
         if examples and real >= 2:  # half the bodies are the documented examples, so the handler itself runs
