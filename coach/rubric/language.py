@@ -295,13 +295,22 @@ def _describes_state(toks: list[str], lang: Language) -> bool:
 
 
 def _evidence_from(text: str, verb: str | None) -> str:
+    """The verb and the start of what it acts on ("Implement the redesigned CRM"), as the finding's evidence."""
     if not verb:
         return text
     low = text.lower()
     i = low.find(verb)
     if i < 0:
         return verb
-    return " ".join(text[i:].split()[:2])
+    words = text[i:].split()
+    out, content = [words[0]], 0
+    for w in words[1:]:  # the verb, then up to two words of what it acts on (skipping "the", "out" ...)
+        out.append(w)
+        if w.lower() not in DETERMINERS and w.lower() not in ("out", "up", "on", "off"):
+            content += 1
+        if content == 2:
+            break
+    return " ".join(out).rstrip(",.;:")
 
 
 __all__ = ["Language", "Reading", "flags", "lemma", "read", "kr_kind", "objective_kind", "holds_level",
