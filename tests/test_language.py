@@ -74,6 +74,9 @@ TASKS = [
     "Archive closed cases older than five years",
     "Recruit 4 mentors for the apprenticeship scheme",
     "Complete the ISO 27001 audit",
+    # a quality noun used as the name of a product part is still a thing to build
+    "Define the onboarding experience for dealers",
+    "Design the Partner Portal experience",
 ]
 
 VAGUE = [
@@ -95,6 +98,10 @@ VAGUE = [
     "Stronger collaboration with the finance team",
     "Patients wait less in the emergency room",
     "Increase awareness of our services among local businesses",
+    # an action verb over a quality noun asks for the quality, not for a thing to make
+    "Build trust with the regional dealers",
+    "Develop customer trust in the new app",
+    "Build a seamless checkout experience",
 ]
 
 RESULTS = [

@@ -93,13 +93,32 @@ def _object_traits(obj: list[str] | tuple[str, ...], lang: Language) -> tuple[bo
     fh = flags(head)
     indefinite = any(w in ("a", "an") for w in obj[:rest_at])
     state = (head.endswith(lang.state_noun_endings) and len(head) > 5 and "V" not in fh and not indefinite) or (
-        False) or any(
+        head in lang.quality_nouns and _plain_modifiers(chunk[:-1], lang) and (
+            not indefinite or any(_describing(w) for w in chunk[:-1]))) or any(
         "C" in flags(w) and "N" not in flags(w) for w in chunk)
     people = any(
         "A" in flags(w) and "N" not in flags(w) and w.endswith(lang.quality_adjective_endings) for w in chunk) or (
         rest_at < len(obj) and obj[rest_at] in lang.state_clause_words
         and _clause_about_people(obj[rest_at + 1:], lang)) or about_people(tuple(obj), lang, True)
     return state, people
+
+
+def _describing(word: str) -> bool:
+    """An adjective that says how something is: only an adjective ('seamless'), or one with a comparative
+    ('great' -> 'greater'); 'portal' is tagged an adjective too but has no degrees."""
+    f = flags(word)
+    if "A" not in f or "V" in f or "G" in f:
+        return False
+    return "N" not in f or any("C" in flags(word + end) for end in ("er", "r"))
+
+
+def _plain_modifiers(mods: list[str], lang: Language) -> bool:
+    """'strong relationships', 'customer trust': the quality itself; 'the Playground experience', 'the onboarding
+    experience' name a thing to build, a product's part called an experience; 'a great onboarding experience' says
+    how it should be."""
+    if any(_describing(w) for w in mods):
+        return True
+    return all(w in lang.people_nouns or w.endswith("'s") or w.rstrip("s") in lang.people_nouns for w in mods)
 
 
 MODALS = frozenset("will shall must should would can could to aim want need plan going".split())
