@@ -26,6 +26,7 @@ def _ascii_nocase(alternation: str) -> str:
 
 
 _NUM = re.compile(
+    r"(?=[$€£\d])"  # a number starts with a digit or a currency sign: other positions fail at once
     r"(?:(?P<cur>[$€£])\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?P<ord>(?:st|nd|rd|th)\b)?"
     r"(?P<mult>\s?(?:k|K|m|M|bn|BN|b|B|mm|MM)\b|\s(?:thousand|million|billion)\b)?"

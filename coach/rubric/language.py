@@ -33,7 +33,7 @@ _AS_AS = re.compile(r"\bas\s+\w+\s+as\b")  # "as fast as simple text": parity is
 
 
 def has_threshold_words(toks: list[str] | tuple[str, ...], lang: Language) -> bool:
-    return any(w in lang.threshold_words for w in toks)
+    return not lang.threshold_words.isdisjoint(toks)
 
 
 @lru_cache(maxsize=8192)
@@ -43,8 +43,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     cleaned, ttoks = clean_tokens(text)
     toks = list(ttoks)
     low = cleaned.lower()
-    negative_bar = any(w in NEGATIVE_BAR for w in toks)
-    bar = (quantified or has_threshold_words(toks, lang) or any(w in NUMBER_WORDS for w in toks)
+    negative_bar = not NEGATIVE_BAR.isdisjoint(toks)
+    bar = (quantified or has_threshold_words(toks, lang) or not NUMBER_WORDS.isdisjoint(toks)
            or bool(_BENCHMARK.search(low)) or bool(_AS_AS.search(low)))
     ev = r.verb or cleaned[:60]
     if r.frame == "empty":

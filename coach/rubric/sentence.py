@@ -4,8 +4,8 @@ its verb and that verb's class, and what its object is about."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 from coach.rubric.words import (
     AGENT_ENDINGS, AUX, CONJ, DETERMINERS, MASS_S, NEGATIVE_BAR, PREPS, PRONOUNS, S_FUNCTION_WORDS, TIME_WORDS,
@@ -15,16 +15,39 @@ from coach.rubric.words import (
 # Readings
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Reading:
+    """The frame, the verb and the object of one sentence. Whether it compares and what its object is about are
+    worked out only when a check asks (most key results with a number never need them)."""
+
     frame: str  # imperative | past | declarative | done | noun_phrase | empty
     verb: str | None  # the word as written (lower case)
     verb_lemma: str | None
     verb_class: str | None  # change | result | hold | state | action
-    comparative: bool
-    state_object: bool  # the object's head is a quality or state, not a thing
-    people_object: bool  # the object is people, or described by how it should be for them
     object_words: tuple[str, ...]
+    sentence: tuple[str, ...] = ()  # every token, for the comparison
+    traits_of: tuple[str, ...] | None = None  # the phrase whose head decides state/people; None: neither
+    lang: Language | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def comparative(self) -> bool:
+        return bool(self.sentence) and self.lang is not None and has_comparison(self.sentence, self.lang)
+
+    @cached_property
+    def _traits(self) -> tuple[bool, bool]:
+        if self.traits_of is None or self.lang is None:
+            return False, False
+        return _object_traits(self.traits_of, self.lang)
+
+    @property
+    def state_object(self) -> bool:
+        """The object's head is a quality or state, not a thing."""
+        return self._traits[0]
+
+    @property
+    def people_object(self) -> bool:
+        """The object is people, or described by how it should be for them."""
+        return self._traits[1]
 
 
 def verb_class(lem: str, lang: Language) -> str:
@@ -211,8 +234,8 @@ def _read(text: str, lang: Language) -> Reading:
         toks = toks[1:]  # "Successfully launch ...": the adverb says how, the verb after it what
     words = [w for w in toks if not is_number(w)]
     if not words:
-        return Reading("empty", None, None, None, False, False, False, ())
-    comparative = has_comparison(toks, lang)
+        return Reading("empty", None, None, None, ())
+    sentence = tuple(toks)
     first = toks[0]
     f0 = flags(first)
     nxt = toks[1] if len(toks) > 1 else ""
@@ -220,7 +243,7 @@ def _read(text: str, lang: Language) -> Reading:
     # the first word part of the subject ("Support requests get resolved", "Churn goes down"), or the next
     # word is a metric it qualifies ("Record growth").
     if first in lang.state_verbs and len(toks) > 1 and first not in ("love", "value", "trust"):
-        return _imperative(first, toks, 1, comparative, lang, "imperative")
+        return _imperative(first, toks, 1, sentence, lang, "imperative")
     if "V" in f0 and "C" not in f0 and first not in DETERMINERS and first not in NEGATIVE_BAR \
             and first not in lang.people_nouns:  # "People who rely on ... use every flow": a subject
         ambiguous = "N" in f0 or "A" in f0
@@ -230,16 +253,16 @@ def _read(text: str, lang: Language) -> Reading:
             for j in range(1, min(len(toks), 6)) if toks[j - 1] not in NOMINAL_BEFORE)
         metric = ambiguous and verb_class(first, lang) == "action" and _compound_names_metric(toks, lang)
         if not subject and not metric:
-            return _imperative(first, toks, 1, comparative, lang, "imperative")
+            return _imperative(first, toks, 1, sentence, lang, "imperative")
     if "G" in f0 and "V" not in f0 and not any(
             toks[j] in AUX or _finite_at(toks, j, lang.people_nouns) for j in range(1, min(len(toks), 7))):
         # "Hiring 2 developers", "Attending 2 events": the activity itself (not "Shipping feels routine")
-        return _imperative(first, toks, 1, comparative, lang, "imperative")
+        return _imperative(first, toks, 1, sentence, lang, "imperative")
     if "D" in f0 and "V" not in f0 and "A" not in f0:  # "Delivered a strategy ...", "Shipped the beta"
-        return _imperative(first, toks, 1, comparative, lang, "past")
+        return _imperative(first, toks, 1, sentence, lang, "past")
     # An unknown word, then a determiner or a number: a verb the table does not know ("Onboard 20 ...").
     if not f0 and first.isalpha() and (nxt in DETERMINERS or (nxt and is_number(nxt))) and text.lstrip()[:1].isalpha():
-        return _imperative(first, toks, 1, comparative, lang, "imperative")
+        return _imperative(first, toks, 1, sentence, lang, "imperative")
     # The subject comes first: find its verb.
     relative = False  # inside "who/which/that ... <its verb>": the main verb comes after that clause's verb
     for j in range(1, len(toks)):
@@ -253,9 +276,9 @@ def _read(text: str, lang: Language) -> Reading:
                                                                             or toks[j + 1] in PRONOUNS)):
             lem = lemma(w)  # "People who rely on a screen reader use every core flow"
             cls = "state" if lem in lang.experience_verbs else verb_class(lem, lang)
-            return Reading("declarative", w, lem, cls, comparative, False, False, tuple(toks[j + 1:]))
+            return Reading("declarative", w, lem, cls, tuple(toks[j + 1:]), sentence, None, lang)
         if w in lang.capability_modals:
-            return Reading("done", w, w, "action", comparative, False, False, tuple(toks[j + 1:]))
+            return Reading("done", w, w, "action", tuple(toks[j + 1:]), sentence, None, lang)
         if w in AUX and j + 1 < len(toks):
             k = j + 1
             while k < len(toks) and (toks[k] in ("been", "being", "not", "now", "all", "already")
@@ -266,31 +289,31 @@ def _read(text: str, lang: Language) -> Reading:
             after = toks[k + 1] if k + 1 < len(toks) else ""
             if "G" in fn and ("N" not in fn or (w in ("is", "are", "am", "was", "were") and after in DETERMINERS)):
                 # "The team is modeling a set of data": an activity under way
-                return Reading("done", nxt_w, lemma(nxt_w), "action", comparative, False, False, tuple(toks[k + 1:]))
+                return Reading("done", nxt_w, lemma(nxt_w), "action", tuple(toks[k + 1:]), sentence, None, lang)
             if any(x in lang.done_states for x in toks[k:k + 3]) or ("D" in fn and "C" not in fn) or (
                     w in ("has", "have", "had") and "D" not in fn):
                 # "The guide is published", "Every alert has a runbook", "We have delivered a report"
                 lem = lemma(nxt_w) if "D" in fn else w
                 return Reading("done", nxt_w or w, lem, verb_class(lem, lang) if "D" in fn else "action",
-                               comparative, False, False, tuple(toks[k + 1:]))
-            return Reading("declarative", w, lemma(w), "state", comparative, False, False, tuple(toks[j + 1:]))
+                               tuple(toks[k + 1:]), sentence, None, lang)
+            return Reading("declarative", w, lemma(w), "state", tuple(toks[j + 1:]), sentence, None, lang)
         if w in lang.done_states and toks[j - 1] not in DETERMINERS:
-            return Reading("done", w, w, "action", comparative, False, False, tuple(toks[j + 1:]))
+            return Reading("done", w, w, "action", tuple(toks[j + 1:]), sentence, None, lang)
         if "D" in f and "V" not in f and "N" not in f and j <= 10 and toks[j - 1] not in NOMINAL_BEFORE \
                 and toks[j - 1] not in lang.comparison_words \
                 and not (toks[j - 1].endswith("ly") and "R" in flags(toks[j - 1])):
             # "Announcements published and shared", "Engine featured at 3 conferences"
             lem = lemma(w)
-            return Reading("done", w, lem, verb_class(lem, lang), comparative, False, False, tuple(toks[j + 1:]))
+            return Reading("done", w, lem, verb_class(lem, lang), tuple(toks[j + 1:]), sentence, None, lang)
         if _finite_at(toks, j, lang.people_nouns):
             lem = lemma(w)
             cls = "state" if lem in lang.experience_verbs else verb_class(lem, lang)
-            return Reading("declarative", w, lem, cls, comparative, False, False, tuple(toks[j + 1:]))
+            return Reading("declarative", w, lem, cls, tuple(toks[j + 1:]), sentence, None, lang)
     low = " ".join(toks)
     for state in lang.done_states:
         if " " in state and f" {state}" in f" {low}":  # "... in place", "... up and running"
-            return Reading("done", state, state, "action", comparative, False, False, ())
-    return Reading("noun_phrase", None, None, None, comparative, *_object_traits(toks, lang), tuple(toks))
+            return Reading("done", state, state, "action", (), sentence, None, lang)
+    return Reading("noun_phrase", None, None, None, sentence, sentence, sentence, lang)
 
 
 def _compound_names_metric(toks: list[str], lang: Language) -> bool:
@@ -313,7 +336,7 @@ def _compound_names_metric(toks: list[str], lang: Language) -> bool:
                                           and "V" not in flags(last))
 
 
-def _imperative(word: str, toks: list[str], i: int, comparative: bool, lang: Language, frame: str) -> Reading:
+def _imperative(word: str, toks: list[str], i: int, sentence: tuple[str, ...], lang: Language, frame: str) -> Reading:
     lem = word if "V" in flags(word) else lemma(word)
     obj = toks[i:]
     while obj and (obj[0] in ("and", "&", "/") or obj[0] in ("out", "up", "on")):
@@ -328,7 +351,8 @@ def _imperative(word: str, toks: list[str], i: int, comparative: bool, lang: Lan
                                                           for i, w in enumerate(obj))):
         cls = "change"  # "Bring production errors down to 0", "Bring satisfaction to 4.6"
 
-    return Reading(frame, word, lem, cls, comparative, *_object_traits(obj, lang), tuple(obj))
+    obj_t = tuple(obj)
+    return Reading(frame, word, lem, cls, obj_t, sentence, obj_t, lang)
 
 
 def read(text: str, lang: Language) -> Reading:
