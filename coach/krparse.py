@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from copy import copy
 from dataclasses import dataclass
 from operator import attrgetter
 from functools import lru_cache
@@ -418,6 +419,13 @@ class Analysis:
 
 
 def analyse(text: str) -> Analysis:
+    """Parse a key result (see _analyse); worked out once per text, and each caller gets its own copy to annotate
+    (the parsed fields are never changed in place: the rubric copies them before applying explicit overrides)."""
+    return copy(_analyse(text))
+
+
+@lru_cache(maxsize=4096)
+def _analyse(text: str) -> Analysis:
     """Parse a key result and keep the intermediate facts the rubric checks use.
 
     Every number gets a role: a qualifier (dates, versions, ranks, denominators, scopes), a baseline ("from

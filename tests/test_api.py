@@ -328,3 +328,31 @@ def test_oversized_text_inside_a_small_limit_is_a_413(tmp_path_factory: pytest.T
         r = httpx.post(url + "/v1/critique", json={"text": YAML * 40, "format": "yaml"})
         assert_envelope(r, 413, "input_too_large")
         assert httpx.post(url + "/v1/critique", json={"text": YAML}).status_code == 200
+
+
+def test_the_same_set_sent_again_gets_the_same_report_and_a_changed_one_is_read_afresh(
+        api: httpx.Client, server: tuple[str, Any]) -> None:
+    body = json.dumps(SET)
+    first = api.post("/v1/critique", content=body, headers={"content-type": "application/json"})
+    again = api.post("/v1/critique", content=body, headers={"content-type": "application/json"})
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content  # the report is deterministic, so reusing it changes nothing
+    assert first.json() == review(from_obj(SET)).model_dump(mode="json") | {
+        k: first.json()[k] for k in first.json() if k not in review(from_obj(SET)).model_dump(mode="json")}
+    changed = json.loads(body)
+    changed["objectives"][0]["key_results"][1] = "Raise net revenue retention from 98% to 106%"
+    other = api.post("/v1/critique", json=changed).json()
+    assert other != first.json()
+    assert other["objectives"][0]["key_results"][1]["parsed"]["target"] == 106
+
+
+def test_a_reused_report_still_needs_the_caller_to_be_allowed(api: httpx.Client, server: tuple[str, Any]) -> None:
+    body = json.dumps(SET)
+    assert api.post("/v1/critique", content=body, headers={"content-type": "application/json"}).status_code == 200
+    settings = server[1].state.settings
+    settings.anonymous_critique = False
+    try:
+        r = api.post("/v1/critique", content=body, headers={"content-type": "application/json"})
+    finally:
+        settings.anonymous_critique = True
+    assert_envelope(r, 401)

@@ -18,7 +18,7 @@ from coach.api.limits import BodySizeLimit, RateLimiter
 from coach.api.routes import coach as coach_routes
 from coach.api.routes import keys, library, sets
 from coach.api.schemas import ERROR_RESPONSES, ErrorEnvelope
-from coach.api.services import ModelRunner
+from coach.api.services import ModelRunner, ReportCache
 from coach.settings import Settings, get_settings
 from coach.usecases.common import LLMLike
 
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, *, llm: LLMLike | None = None) 
     app.state.db = store.open_database(settings.database)
     app.state.llm = llm
     app.state.runner = ModelRunner(timeout_s=settings.request_timeout_s)
+    app.state.report_cache = ReportCache()
     # Windows in Redis are named after the store, so deployments (or test runs) sharing one Redis never mix.
     app.state.limiter = RateLimiter(settings.redis_url, prefix=f"okr-coach:{app.state.db.store_id}:limits")
     errors.install(app)

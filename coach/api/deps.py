@@ -79,6 +79,27 @@ async def identify(
 ) -> Caller:
     """Who is calling; a key that is given but unknown or revoked is refused rather than treated as anonymous."""
     token = header_key or (credentials.credentials if credentials else None)
+    return await _identify(request, db, settings, token)
+
+
+def token_of(request: Request) -> str | None:
+    """The API key from `X-API-Key`, else from `Authorization: Bearer` (as the two security schemes read them)."""
+    key = request.headers.get("x-api-key")
+    if key:
+        return key
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def coach_caller_of(request: Request) -> Caller:
+    """coach_caller without FastAPI's dependency solver: the critique endpoint is called by other tools at volume,
+    and resolving a tree of a dozen dependencies costs more than the rubric itself on a small set."""
+    settings: Settings = request.app.state.settings
+    caller = await _identify(request, request.app.state.db, settings, token_of(request))
+    return await coach_caller(caller, settings)
+
+
+async def _identify(request: Request, db: store.Database, settings: Settings, token: str | None) -> Caller:
     client = request.client.host if request.client else "unknown"
     if not token:
         await _limit(request, "anonymous", client, settings.anonymous_rate_limit_per_minute)

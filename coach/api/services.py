@@ -6,7 +6,10 @@ Routes stay thin; these functions take keyword arguments and know nothing about 
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -108,6 +111,58 @@ def _critique_response(result: CritiqueResult) -> CritiqueResponse:
                             rejected_rewrites=result.rejected_rewrites, coach_notes=result.notes)
 
 
+class ReportCache:
+    """The last `size` critique reports (rubric only), keyed by a hash of the request body and the profile.
+
+    Reports are deterministic, so a hit is the same bytes the rubric would give again. Bodies over `max_body` bytes
+    are not kept (they are rare, and their reports are large)."""
+
+    def __init__(self, size: int = 512, max_body: int = 64 * 1024) -> None:
+        self.size, self.max_body = size, max_body
+        self._items: OrderedDict[bytes, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def key(self, body: bytes, profile: object) -> bytes | None:
+        if self.size <= 0 or len(body) > self.max_body:
+            return None
+        h = hashlib.blake2b(str(profile).encode("utf-8", "surrogatepass"), digest_size=20)
+        h.update(b"\0")
+        h.update(body)
+        return h.digest()
+
+    def get(self, key: bytes | None) -> str | None:
+        if key is None:
+            return None
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: bytes | None, report: str) -> None:
+        if key is None:
+            return
+        with self._lock:
+            self._items[key] = report
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+# Sets up to this many characters of OKR text are reviewed on the event loop (a few milliseconds at most).
+INLINE_REVIEW_CHARS = 8_000
+
+
+def _small(body: CritiqueRequest) -> bool:
+    """Little enough text to review on the event loop (YAML, Markdown or CSV text is read there too)."""
+    total = len(body.text or "")
+    for obj in body.objectives:
+        total += 40 + len(obj.title) + sum(40 + len(kr.text) for kr in obj.key_results)
+        if total > INLINE_REVIEW_CHARS:
+            return False
+    return total <= INLINE_REVIEW_CHARS
+
+
 async def critique_request(body: CritiqueRequest, *, settings: Settings, llm: LLMLike | None,
                            runner: ModelRunner) -> CritiqueResponse:
     """The rubric report; with `coach`, model commentary and rewrites (rubric-only if the model fails or is slow)."""
@@ -116,7 +171,10 @@ async def critique_request(body: CritiqueRequest, *, settings: Settings, llm: LL
         okrs = parse_okrs(body, settings=settings, extra_fields={"coach"})
         return okrs, score(okrs, settings=settings)
 
-    okrs, report = await run_in_threadpool(rubric_only)
+    if _small(body):
+        okrs, report = rubric_only()  # about a millisecond: a thread hop would cost a good share of that again
+    else:
+        okrs, report = await run_in_threadpool(rubric_only)  # a big set must not hold up other requests
     if not body.coach:
         return CritiqueResponse(**report.model_dump())
     result = await runner.run(
