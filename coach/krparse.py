@@ -168,8 +168,9 @@ def find_numbers(text: str) -> list[Num]:
         cur, raw, ord_, mult, pct, x, plus, hy, uw, orc, qs = m.groups()
         s = m.start()
         prev = text[s - 1] if s else " "
-        if ord_ or hy or prev.isalpha() or prev in "-_/#":
-            continue  # day-1, P1, Q3, #1, 2nd, 90-day: labels, not quantities
+        star = bool(hy) and text[m.end(8) - 1:m.end(8) + 3].lower() == "star" and not (cur or pct or mult)
+        if ord_ or (hy and not star) or prev.isalpha() or prev in "-_/#":
+            continue  # day-1, P1, Q3, #1, 2nd, 90-day: labels, not quantities ("4-star" is a rating)
         if not low:
             low = lower_aligned(text)
         before = low[max(0, s - 24):s]
@@ -193,6 +194,8 @@ def find_numbers(text: str) -> list[Num]:
             end = m.end(7)
         else:  # mult, pct and x follow each other: the last one that matched ends the number
             end = m.end(6 if x else 5 if pct else 4 if mult else 2)
+            if star:
+                end += 1  # "4-star reviews": the metric is the star reviews
         if cur:
             unit = _CURRENCY[cur]
         elif pct:

@@ -77,6 +77,10 @@ TASKS = [
     # a quality noun used as the name of a product part is still a thing to build
     "Define the onboarding experience for dealers",
     "Design the Partner Portal experience",
+    # money given out is an input; a verb before "all"/"every" is an imperative, whatever else the word can be
+    "Spend $12k on trade-show stands",
+    "Award $5k in community grants",
+    "Ship all planned features within Q3",
 ]
 
 VAGUE = [
@@ -129,6 +133,11 @@ RESULTS = [
     "Bring patient satisfaction to 4.6 out of 5",
     "Half of new leads come from referrals",
     "Zero missed payroll runs",
+    # money brought in, and a service level over a stream of work
+    "Make £20,000 in monthly recurring revenue",
+    "Book $2M in new annual contracts",
+    "Fix all new P1 bug reports within one release",
+    "Answer every donor email within 2 working days",
 ]
 
 

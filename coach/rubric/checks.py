@@ -284,6 +284,10 @@ def _derive_missing_baseline(p: dict[str, Any]) -> dict[str, Any]:
             "_time_units": _words_param(p, "duration_units")}
 
 
+# "4 out of 5", "4.6/5", "4.5 / 5.0": a score on a scale, a level whatever the metric is called.
+_ON_A_SCALE = re.compile(r"\s*(?:/|out\s+of\b)\s*\d")
+
+
 @check("missing_baseline", derive=_derive_missing_baseline)
 def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     """A target level for a metric that already has a value, with no starting point."""
@@ -314,7 +318,12 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
         return []  # "500 partners sharing ...", "30 allies": a count of things or people, whatever else it names
     under_bar = pk.comparator in ("<", "<=") or any(w in before for w in ("within", "under", "below", "less than"))
     duration = (pk.unit in p["_time_units"] or (after[:1] and after[0] in p["_time_units"])) and under_bar
-    if pk.unit != "%" and not duration:
+    on_scale = bool(a.target_span) and bool(_ON_A_SCALE.match(text, a.target_span[1]))
+    if on_scale:
+        said_before = _letter_words(text[:a.target_span[0]].lower()) if a.target_span else []
+        if not p["_count_words"].isdisjoint(said_before) or "newly" in said_before or "first" in said_before:
+            return []  # "newly trained reps rate it 3 out of 5": a score from people who had none to give before
+    if pk.unit != "%" and not duration and not on_scale:
         # A share always has a level, and so does a duration under a bar; other metrics say so by their words
         # (the words of the metric, less modifiers such as "full time") or by "to <level>".
         # The parser's metric, and the words right after the number ("a 9 NPS"), name what is measured.

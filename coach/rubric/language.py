@@ -72,8 +72,12 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         if r.verb_lemma == "have" and quantified and (
                 _percent_in(toks) or _names_measure_or_people(r.object_words, lang)):
             cls = "result"  # "Have 15 repeat customers": a result held, not a meeting had
-        if cls == "action" and quantified and (_percent_in(toks) or "all" in toks) and "within" in toks:
-            cls = "result"  # "Resolve 95% of tickets within a day": a service level, not a count of work done
+        if cls == "action" and "within" in toks and (
+                (quantified and (_percent_in(toks) or "all" in toks)) or (_every_one(toks) and _window_after_within(toks))):
+            cls = "result"  # "Resolve 95% of tickets within a day", "Fix all new P1 bugs within one release": a
+            # service level over a stream of work, not a count of work done
+        if cls == "action" and quantified and r.verb_lemma not in lang.input_verbs and _money_in(toks):
+            cls = "result"  # "Make £15,000 in recurring revenue", "Book $2M": money brought in is a result
         if r.verb_lemma in ("get", "have") and any("D" in flags(w) and "V" not in flags(w) and "A" not in flags(w)
                                                    for w in r.object_words[1:5]):
             return "task", ev  # "Get the budget approved", "Have 2 changes merged": work done and signed off
@@ -117,6 +121,24 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     if r.comparative or r.state_object or any(w in lang.measure_nouns for w in r.object_words):
         return "vague", ev
     return "task", ev
+
+
+_CURRENCY_WORDS = frozenset("usd eur gbp chf jpy cad aud inr sek nok dkk nzd sgd dollars euros pounds".split())
+
+
+def _money_in(toks: list[str]) -> bool:
+    return any(w[0] in "$€£" or w in _CURRENCY_WORDS for w in toks)
+
+
+def _every_one(toks: list[str]) -> bool:
+    return not {"all", "every", "each"}.isdisjoint(toks)
+
+
+def _window_after_within(toks: list[str]) -> bool:
+    """'within one release', 'within 2 days', 'within a week': a time allowed, not a date ('within Q3')."""
+    i = toks.index("within")
+    nxt = toks[i + 1] if i + 1 < len(toks) else ""
+    return bool(nxt) and (is_number(nxt) or nxt in NUMBER_WORDS or nxt in ("a", "an"))
 
 
 def _names_one_thing(obj: tuple[str, ...]) -> bool:

@@ -144,6 +144,9 @@ def _plain_modifiers(mods: list[str], lang: Language) -> bool:
     return all(w in lang.people_nouns or w.endswith("'s") or w.rstrip("s") in lang.people_nouns for w in mods)
 
 
+_OBJECT_OPENERS = frozenset("a an the all every each our my your their its some no".split())
+
+
 MODALS = frozenset("will shall must should would can could to aim want need plan going".split())
 
 
@@ -247,6 +250,11 @@ def _read(text: str, lang: Language) -> Reading:
     if "V" in f0 and "C" not in f0 and first not in DETERMINERS and first not in NEGATIVE_BAR \
             and first not in lang.people_nouns:  # "People who rely on ... use every flow": a subject
         ambiguous = "N" in f0 or "A" in f0
+        if ambiguous and (nxt in _OBJECT_OPENERS or (nxt and is_number(nxt))) and not (
+                first.endswith("s") and not first.endswith(("ss", "us", "is"))):
+            # "Ship all planned features within Q3", "Track every renewal": a verb and its object; a plural noun
+            # first ("Deals all close ...") is a subject
+            return _imperative(first, toks, 1, sentence, lang, "imperative")
         subject = ambiguous and any(
             (_finite_at(toks, j, lang.people_nouns) and (j >= 2 or "N" not in flags(toks[j]) or "Z" in flags(toks[j])))
             or toks[j] in AUX or toks[j] in lang.capability_modals

@@ -140,6 +140,7 @@ class Language(BaseModel):
     done_states: frozenset[str]
     people_nouns: frozenset[str]
     state_clause_words: frozenset[str]
+    input_verbs: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4)
