@@ -234,6 +234,12 @@ def find_numbers(text: str) -> list[Num]:
             num.qual = True  # "95 percentile"
         elif raw == "24" and text.startswith("/7", e2):
             num.qual = True  # "24/7": always, not a target
+        elif c == "/" and _DATE_AFTER.match(text, e2):
+            num.qual = True  # "by 11/13/20": a date
+        elif c == " " and c2 in "vV" and low.startswith(" version", e2) and not low.startswith(" versions", e2):
+            num.qual = True  # "the stable 1.0 version": a version, not a quantity
+        elif c in " +" and _PRIOR_AFTER.match(low, e2):
+            num.qual = True  # "15 days prior to the end of the quarter", "60+ days past due": when, or which bucket
         elif c == " " and c2.isalpha() and not (cur or pct or mult or uw or "." in raw) and _is_name_number(text, s, e2):
             num.qual = True  # "SOC 2 report", "Python 3 migration": a number inside a name
         if (c in "-–" or (c == " " and c2 in "-–")) and c and not uw \
@@ -261,6 +267,10 @@ def find_numbers(text: str) -> list[Num]:
     return out
 
 
+_PERIOD_WORDS = frozenset("for over during after every each per".split())
+_DATE_AFTER = re.compile(r"/\d{1,2}/\d{2,4}\b")
+_PRIOR_AFTER = re.compile(r"\+?\s(?:business\s|working\s|calendar\s)?(?:days?|weeks?|months?)\s+(?:prior\s+to|before\s+the|"
+                          r"ahead\s+of|past\s+due|overdue|late)\b")
 _WEAK_UNITS = frozenset({"days", "weeks", "months", "years", "hours", "minutes", None})
 
 
@@ -303,7 +313,8 @@ _WORD_UNIT_AFTER = re.compile(r"\s+(?:(?:business|working|calendar|full)\s+)?(" 
     "days?|weeks?|months?|years?|hours?|minutes?|seconds?|percent") + r")\b")
 # A frequency ("once a month", "twice per quarter", "one day a week"): how often, not how much.
 _FREQUENCY_AFTER = re.compile(r"\s+(?:\w+\s+)?(?:a|an|per|every|each)\s+(?:day|week|month|quarter|year|sprint)\b")
-_NOT_A_COUNT_BEFORE = frozenset("each every any no the this that which only another anyone someone no-one".split())
+_NOT_A_COUNT_BEFORE = frozenset("each every any no the this that which only another anyone someone no-one next last "
+                                 "same other".split())
 _WINDOW_PREPS = frozenset("for in within during over after".split())
 
 
@@ -437,6 +448,8 @@ def _analyse(text: str) -> Analysis:
     bar beside a relative change ("by 40% (under 2 s)") compete, and the parse says null, as RUBRIC.md asks.
     """
     norm = text.replace("\u2212", "-").replace("\u00a0", " ")
+    if "`" in norm:
+        norm = norm.replace("`", " ")  # code marks around a whole key result: one character for one, offsets kept
     low = lower_aligned(norm)
     # For ASCII text, the words of the lower-cased text are the lower-cased words (one pass instead of two).
     words = _WORD.findall(low) if norm.isascii() else _words(norm)
@@ -489,7 +502,10 @@ def _analyse(text: str) -> Analysis:
             if target is None and cands:
                 target = cands[0]
             if target is None and cutoff == 0:
-                weak = [n for n in (*nums, *word_nums) if n.weak and not n.qual]
+                # "in 10 days", "within a week" can be the bar; "for 12 weeks", "over 6 months", "every 2 weeks" are
+                # how long or how often, never the level to reach
+                weak = [n for n in (*nums, *word_nums) if n.weak and not n.qual
+                        and (low[max(0, n.start - 16):n.start].split() or [""])[-1] not in _PERIOD_WORDS]
                 target = min(weak, key=lambda n: n.start) if weak else None
             if target is not None and target.rng:
                 target, competing = None, True  # "2-3 events": a range is not one target

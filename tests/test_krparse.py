@@ -103,6 +103,18 @@ ROLE_CASES = [
     # a deliverable's numbers are attributes, but a second clause can state a result
     ("Write a migration guide and reach 200 readers", {"target": 200}),
     ("Write a migration guide for 200 customers", {"target": None}),
+    # dates, versions, offsets and buckets qualify; they are not the level to reach
+    ("Publish the roadmap for the next release by 11/13/27", {"target": None}),
+    ("Stable 2.0 version released to all tenants", {"target": None}),
+    ("Close the books 5 days prior to the end of each month", {"target": None}),
+    ("Cut invoices 60+ days past due from 40 to 12", {"baseline": 40, "target": 12}),
+    # how long or how often is not a bar; a window to finish in can be
+    ("Every release note meets the style guide for 8 weeks", {"target": None}),
+    ("Onboard each new clinic in 10 days", {"target": 10, "unit": "days"}),
+    # "one" as a pronoun, a rating written with a hyphen, a key result wrapped in code marks
+    ("Write up what we learned so the next one goes faster", {"target": None}),
+    ("Earn 4-star reviews from repeat buyers", {"target": 4, "unit": None}),
+    ("`At least 30 recipes for each cuisine live at launch`", {"target": 30, "comparator": ">="}),
 ]
 
 
