@@ -158,6 +158,12 @@ def test_quantities_and_thresholds_in_words_read_as_results(text: str, lang) -> 
 
 @pytest.mark.parametrize(("title", "expected"), [
     ("Roll out the new telephony platform", "deliverable"),
+    # a means clause names the chosen solution, or only the work that leads to the outcome in front
+    ("Grow referral revenue by launching a partner portal", "deliverable"),
+    ("Improve ward hand-overs by implementing a shared checklist", "deliverable"),
+    ("Win more school places by running two open-day campaigns", "deliverable"),
+    ("Raise volunteer retention by listening to what volunteers need", "outcome"),
+    ("Ensure every clinic can self-serve its reports by giving staff hands-on time with the tool", "outcome"),
     ("We will introduce a partner certification", "deliverable"),
     ("Beta release of the scheduling app", "deliverable"),
     ("Shipped the clinic onboarding wizard", "deliverable"),

@@ -270,10 +270,22 @@ def _means_clause(obj: tuple[str, ...], lang: Language) -> bool:
     for i, w in enumerate(obj[:-1]):
         if w != "by":
             continue
-        g = obj[i + 2] if obj[i + 1].endswith("ly") and i + 2 < len(obj) else obj[i + 1]
-        if g.endswith("ing") and verb_class(lemma(g), lang) == "action":
+        j = i + 2 if obj[i + 1].endswith("ly") and i + 2 < len(obj) else i + 1
+        g = obj[j]
+        if not (g.endswith("ing") and verb_class(lemma(g), lang) == "action"):
+            continue
+        # The means is a chosen solution: a solution verb ("by implementing ..."), or work that makes a thing
+        # ("by launching a partner portal"). Generic work ("by identifying workflows", "by providing hands-on
+        # time") leaves the outcome in front.
+        if lemma(g) in lang.solution_verbs or head_of(obj[j + 1:], lang) in lang.artefact_nouns or any(
+                w in lang.delivery_nouns or w.rstrip("s") in lang.artefact_nouns or w.rstrip("s") in _PLANNED_WORK
+                for w in obj[j + 1:j + 6]):
             return True
     return False
+
+
+# Planned pieces of work named as the means ("by running two joint initiatives").
+_PLANNED_WORK = frozenset({"initiative", "project", "programme", "program", "pilot", "campaign", "product"})
 
 
 def _positioned_as(obj: tuple[str, ...]) -> bool:

@@ -144,7 +144,7 @@ def _plain_modifiers(mods: list[str], lang: Language) -> bool:
     return all(w in lang.people_nouns or w.endswith("'s") or w.rstrip("s") in lang.people_nouns for w in mods)
 
 
-_OBJECT_OPENERS = frozenset("a an the all every each our my your their its some no".split())
+_OBJECT_OPENERS = frozenset("a an the all every each our my your their its some no more fewer less".split())
 
 
 MODALS = frozenset("will shall must should would can could to aim want need plan going".split())
