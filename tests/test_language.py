@@ -81,6 +81,9 @@ TASKS = [
     "Spend $12k on trade-show stands",
     "Award $5k in community grants",
     "Ship all planned features within Q3",
+    # outputs counted in a noun phrase
+    "12 live streams with guest cooks",
+    "4 open-day events for new families",
 ]
 
 VAGUE = [
@@ -138,6 +141,8 @@ RESULTS = [
     "Book $2M in new annual contracts",
     "Fix all new P1 bug reports within one release",
     "Answer every donor email within 2 working days",
+    "3 new grant partnerships",
+    "500 paying users on the annual plan",
 ]
 
 

@@ -114,6 +114,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     # A noun phrase: a measured quantity, a metric with no target, or a thing to deliver.
     if not quantified and not r.comparative and head_of(r.object_words, lang) in lang.artefact_nouns:
         return "task", ev  # "A style guide for all public letters": a thing to make, whatever it covers
+    if quantified and _counted_output(r.object_words, lang):
+        return "task", ev  # "12 live streams", "5 test events for new members": outputs to produce, counted
     if quantified or bar:
         return "result", ev
     if r.object_words and r.object_words[0] in PREPS:
@@ -139,6 +141,20 @@ def _window_after_within(toks: list[str]) -> bool:
     i = toks.index("within")
     nxt = toks[i + 1] if i + 1 < len(toks) else ""
     return bool(nxt) and (is_number(nxt) or nxt in NUMBER_WORDS or nxt in ("a", "an"))
+
+
+def _counted_output(words: tuple[str, ...], lang: Language) -> bool:
+    """The first number counts an output ('12 streams', '2 live streams with guests', '5 test events')."""
+    for i, w in enumerate(words):
+        if not is_number(w):
+            continue
+        for x in words[i + 1:i + 4]:
+            if x in lang.output_nouns:
+                return True
+            if x in PREPS or x in CONJ or is_number(x):
+                return False
+        return False
+    return False
 
 
 def _names_one_thing(obj: tuple[str, ...]) -> bool:

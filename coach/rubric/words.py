@@ -141,6 +141,7 @@ class Language(BaseModel):
     people_nouns: frozenset[str]
     state_clause_words: frozenset[str]
     input_verbs: frozenset[str] = frozenset()
+    output_nouns: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4)
