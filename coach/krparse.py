@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from copy import copy
 from dataclasses import dataclass
 from operator import attrgetter
 from functools import lru_cache
@@ -435,7 +434,9 @@ class Analysis:
 def analyse(text: str) -> Analysis:
     """Parse a key result (see _analyse); worked out once per text, and each caller gets its own copy to annotate
     (the parsed fields are never changed in place: the rubric copies them before applying explicit overrides)."""
-    return copy(_analyse(text))
+    a = _analyse(text)
+    return Analysis(a.parsed, a.verb, a.verb_index, a.words, a.has_number, a.baseline_stated, a.relative, a.to_level,
+                    a.target_span, a.nums, a.competing, a.kind)
 
 
 @lru_cache(maxsize=4096)

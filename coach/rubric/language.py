@@ -49,7 +49,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     ev = r.verb or cleaned[:60]
     if r.frame == "empty":
         return ("result" if quantified else "vague"), ev
-    if any(" " in s and f" {s}" in f" {low}" for s in lang.done_states):
+    spaced = f" {low}"
+    if any(f" {s}" in spaced for s in _phrases(lang.done_states)):
         return "task", ev  # "... in place", "... up and running"
     if r.frame == "imperative" and len(r.object_words) > 1 and r.object_words[0] == "to" and r.verb_class != "change" \
             and "V" in flags(r.object_words[1]):
@@ -155,6 +156,12 @@ def _counted_output(words: tuple[str, ...], lang: Language) -> bool:
                 return False
         return False
     return False
+
+
+@lru_cache(maxsize=16)
+def _phrases(words: frozenset[str]) -> tuple[str, ...]:
+    """The entries of several words ("in place", "up and running")."""
+    return tuple(w for w in words if " " in w)
 
 
 def _names_one_thing(obj: tuple[str, ...]) -> bool:
