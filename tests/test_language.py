@@ -84,6 +84,9 @@ TASKS = [
     # outputs counted in a noun phrase
     "12 live streams with guest cooks",
     "4 open-day events for new families",
+    # a milestone named by a proper name; a thing made for a purpose that mentions keeping
+    "Secure Harbourside Trust grant for the reading room",
+    "Build a tool to keep the supplier list current",
 ]
 
 VAGUE = [
@@ -143,6 +146,7 @@ RESULTS = [
     "Answer every donor email within 2 working days",
     "3 new grant partnerships",
     "500 paying users on the annual plan",
+    "Every mentor covers at least one of the four pathways",
 ]
 
 

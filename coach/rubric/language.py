@@ -29,7 +29,8 @@ from coach.rubric.words import (
 
 _BENCHMARK = re.compile(r"\b(?:above|below|beat|beats|match|matches|exceed|exceeds|at|under|over)\W+(?:the\W+)?"
                         r"(?:[a-z]+\W+){0,2}(?:average|benchmark|median|target|sla|slo)\b")
-_AS_AS = re.compile(r"\bas\s+\w+\s+as\b")  # "as fast as simple text": parity is a bar
+_AS_AS = re.compile(r"\bas\s+\w+\s+as\b")
+_AT_LEAST = re.compile(r"\bat\s+(?:least|most)\b")  # "at least one of our values": a bar, in words  # "as fast as simple text": parity is a bar
 
 
 def has_threshold_words(toks: list[str] | tuple[str, ...], lang: Language) -> bool:
@@ -45,7 +46,7 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     low = cleaned.lower()
     negative_bar = not NEGATIVE_BAR.isdisjoint(toks)
     bar = (quantified or has_threshold_words(toks, lang) or not NUMBER_WORDS.isdisjoint(toks)
-           or bool(_BENCHMARK.search(low)) or bool(_AS_AS.search(low)))
+           or bool(_BENCHMARK.search(low)) or bool(_AS_AS.search(low)) or bool(_AT_LEAST.search(low)))
     ev = r.verb or cleaned[:60]
     if r.frame == "empty":
         return ("result" if quantified else "vague"), ev
@@ -86,7 +87,7 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         if cls == "hold" and obj and "G" in flags(obj[0]) and verb_class(lemma(obj[0]), lang) == "action" and (
                 len(obj) == 1 or obj[1] in DETERMINERS or is_number(obj[1]) or obj[1] in PREPS):
             return "task", ev  # "Keep sending 400 emails a week": the gerund names the activity
-        if cls == "result" and not bar and _names_one_thing(r.object_words):
+        if cls == "result" and not bar and (_names_one_thing(r.object_words) or _named_after(cleaned, r.verb)):
             return "task", ev  # "Close the funding round", "Secure the Acme grant": a milestone, done or not
         if cls in ("hold", "change", "result", "state"):
             return ("result" if bar else "vague"), ev
@@ -164,6 +165,18 @@ def _phrases(words: frozenset[str]) -> tuple[str, ...]:
     return tuple(w for w in words if " " in w)
 
 
+def _named_after(text: str, verb: str | None) -> bool:
+    """'Secure InnoBooster grant', 'Win the Acme Health tender': the object is named by a proper name, one thing."""
+    if not verb:
+        return False
+    words = text.split()
+    for i, w in enumerate(words[:-1]):
+        if w.lower() == verb:
+            nxt = words[i + 1] if words[i + 1].lower() not in ("the", "our") else (words[i + 2] if i + 2 < len(words) else "")
+            return bool(nxt) and nxt[:1].isupper() and not nxt.isupper() and nxt.isalpha() and nxt.lower() not in DETERMINERS
+    return False
+
+
 def _names_one_thing(obj: tuple[str, ...]) -> bool:
     """'the funding round', 'the Acme grant': one definite thing, not an amount."""
     return bool(obj) and obj[0] in ("the", "our") and not any(is_number(w) or "C" in flags(w) for w in obj)
@@ -199,6 +212,9 @@ def holds_level(text: str, quantified: bool, lang: Language) -> str | None:
         return r.verb
     for i, w in enumerate(toks[1:], 1):  # "... to maintain X above ...", "... and keep X at ..."
         if lemma(w) in lang.hold_verbs and lemma(w) != "continue" and toks[i - 1] in ("to", "and", "&", "while"):
+            if toks[i - 1] == "to" and i > 1 and (toks[i - 2] in lang.artefact_nouns
+                                                  or toks[i - 2].rstrip("s") in lang.artefact_nouns):
+                continue  # "a system to keep this updated": what the thing is for, not a level the team holds
             return w
     return None
 

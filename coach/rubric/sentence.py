@@ -78,6 +78,8 @@ def has_comparison(toks: list[str], lang: Language) -> bool:
     """A comparison: "more", "fewer", an -er/-est form ("faster"), or "as fast as"."""
     for i, w in enumerate(toks):
         if w in lang.comparison_words:
+            if w in ("least", "most") and i and toks[i - 1] == "at":
+                continue  # "at least one": a bar, not a comparison
             return True
         f = flags(w)
         nxt = toks[i + 1] if i + 1 < len(toks) else None
@@ -347,7 +349,7 @@ def _compound_names_metric(toks: list[str], lang: Language) -> bool:
 def _imperative(word: str, toks: list[str], i: int, sentence: tuple[str, ...], lang: Language, frame: str) -> Reading:
     lem = word if "V" in flags(word) else lemma(word)
     obj = toks[i:]
-    while obj and (obj[0] in ("and", "&", "/") or obj[0] in ("out", "up", "on")):
+    while obj and (obj[0] in ("and", "&", "/") or obj[0] in ("out", "up", "on", "back")):
         obj = obj[1:]
         if obj and "V" in flags(obj[0]) and obj[0] not in DETERMINERS:  # "Record and publish 5 episodes"
             obj = obj[1:]
