@@ -87,6 +87,8 @@ TASKS = [
     # a milestone named by a proper name; a thing made for a purpose that mentions keeping
     "Secure Harbourside Trust grant for the reading room",
     "Build a tool to keep the supplier list current",
+    "Get the ISO 9001 audit passed",
+    "Get our Cyber Essentials badge certified",
 ]
 
 VAGUE = [
@@ -112,6 +114,7 @@ VAGUE = [
     "Build trust with the regional dealers",
     "Develop customer trust in the new app",
     "Build a seamless checkout experience",
+    "Make the booking flow delightful",
 ]
 
 RESULTS = [
@@ -147,6 +150,8 @@ RESULTS = [
     "3 new grant partnerships",
     "500 paying users on the annual plan",
     "Every mentor covers at least one of the four pathways",
+    "Every new volunteer completes safeguarding training in their first week",
+    "Time to first reply under 2 hours for urgent cases",
 ]
 
 
@@ -167,6 +172,8 @@ def test_quantities_and_thresholds_in_words_read_as_results(text: str, lang) -> 
 
 @pytest.mark.parametrize(("title", "expected"), [
     ("Roll out the new telephony platform", "deliverable"),
+    ("Build a world-class triage team", "outcome"),
+    ("Become an industry-leading lender for small farms", "outcome"),
     # a means clause names the chosen solution, or only the work that leads to the outcome in front
     ("Grow referral revenue by launching a partner portal", "deliverable"),
     ("Improve ward hand-overs by implementing a shared checklist", "deliverable"),

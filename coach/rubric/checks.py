@@ -267,11 +267,14 @@ def count_range(t: Target, p: dict[str, Any]) -> list[Hit]:
     return [hit]
 
 
+_PHRASE_ENDS = frozenset("for of in on at by per to from with within under over across during".split())
+
+
 def _counts_things(after: list[str], p: dict[str, Any]) -> bool:
     """The number is followed by the plural noun it counts (before any level word): '500 influencers'."""
     for w in after[:5]:
-        if w in p["_level_words"] or w in p["_time_units"]:
-            return False
+        if w in p["_level_words"] or w in p["_time_units"] or w in _PHRASE_ENDS:
+            return False  # "1 hour for P1 tickets": the number's own phrase ended before the plural
         if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
             return True
     return False

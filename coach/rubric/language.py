@@ -80,9 +80,11 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             # service level over a stream of work, not a count of work done
         if cls == "action" and quantified and r.verb_lemma not in lang.input_verbs and _money_in(toks):
             cls = "result"  # "Make £15,000 in recurring revenue", "Book $2M": money brought in is a result
-        if r.verb_lemma in ("get", "have") and any("D" in flags(w) and "V" not in flags(w) and "A" not in flags(w)
-                                                   for w in r.object_words[1:5]):
+        if r.verb_lemma in ("get", "have") and (any("D" in flags(w) and "V" not in flags(w) and "A" not in flags(w)
+                                                    for w in r.object_words[1:5]) or _ends_done(r.object_words, lang)):
             return "task", ev  # "Get the budget approved", "Have 2 changes merged": work done and signed off
+        if r.verb_lemma in ("make", "get") and not quantified and _adjective_complement(r.object_words, lang):
+            return "vague", ev  # "Make onboarding delightful": a quality wished for, with no bar
         obj = r.object_words
         if cls == "hold" and obj and "G" in flags(obj[0]) and verb_class(lemma(obj[0]), lang) == "action" and (
                 len(obj) == 1 or obj[1] in DETERMINERS or is_number(obj[1]) or obj[1] in PREPS):
@@ -175,6 +177,22 @@ def _named_after(text: str, verb: str | None) -> bool:
             nxt = words[i + 1] if words[i + 1].lower() not in ("the", "our") else (words[i + 2] if i + 2 < len(words) else "")
             return bool(nxt) and nxt[:1].isupper() and not nxt.isupper() and nxt.isalpha() and nxt.lower() not in DETERMINERS
     return False
+
+
+def _ends_done(obj: tuple[str, ...], lang: Language) -> bool:
+    """'Get SOC 2 Type II certified': a thing (not people) made so by work, the participle closing the phrase."""
+    if len(obj) < 2 or "D" not in flags(obj[-1]) or "V" in flags(obj[-1]):
+        return False
+    return not any(w in lang.people_nouns or w.rstrip("s") in lang.people_nouns for w in obj[:-1])
+
+
+def _adjective_complement(obj: tuple[str, ...], lang: Language) -> bool:
+    """'onboarding delightful', 'the wiki tidy': an object, then the quality it should have."""
+    if len(obj) < 2:
+        return False
+    last = obj[-1]
+    f = flags(last)
+    return "A" in f and "N" not in f and "V" not in f and "D" not in f and last not in lang.done_states
 
 
 def _names_one_thing(obj: tuple[str, ...]) -> bool:
@@ -335,6 +353,9 @@ def _positioned_as(obj: tuple[str, ...]) -> bool:
     return 0 < i < len(obj) - 1 and obj[i + 1] in DETERMINERS
 
 
+_RANK_ENDS = frozenset("class leading grade tier notch rated winning performing quality".split())
+
+
 def _describes_quality(obj: tuple[str, ...], lang: Language) -> bool:
     """The object says how something should be: a quality noun ('culture', 'experience'), a quality adjective
     ('productive', 'seamless') or a participle used as one ('a devoted community', 'a unified vision')."""
@@ -348,6 +369,8 @@ def _describes_quality(obj: tuple[str, ...], lang: Language) -> bool:
             return True  # the head of a phrase ("a great culture"), not a modifier ("a health scoring tool")
         if "A" in f and "N" not in f and w.endswith(lang.quality_adjective_endings):
             return True
+        if "-" in w and w.rsplit("-", 1)[1] in _RANK_ENDS:
+            return True  # "a world-class support team", "an industry-leading product", "a top-tier service"
         if (w.startswith(("high-", "well-", "self-")) or (i > 0 and obj[i - 1] in ("highly", "well", "truly"))) \
                 and nxt is not None and nxt not in PREPS:
             return True  # "a high-performing team", "a well-run process", "a truly devoted community"

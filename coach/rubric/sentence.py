@@ -252,7 +252,9 @@ def _read(text: str, lang: Language) -> Reading:
     if "V" in f0 and "C" not in f0 and first not in DETERMINERS and first not in NEGATIVE_BAR \
             and first not in lang.people_nouns:  # "People who rely on ... use every flow": a subject
         ambiguous = "N" in f0 or "A" in f0
-        if ambiguous and (nxt in _OBJECT_OPENERS or (nxt and is_number(nxt))) and not (
+        if ambiguous and first in lang.measure_nouns and nxt in ("to", "of", "per", "for", "from", "in"):
+            pass  # "Time to first response under 1 hour", "Rate of returns below 2%": a metric named first
+        elif ambiguous and (nxt in _OBJECT_OPENERS or (nxt and is_number(nxt))) and not (
                 first.endswith("s") and not first.endswith(("ss", "us", "is"))):
             # "Ship all planned features within Q3", "Track every renewal": a verb and its object; a plural noun
             # first ("Deals all close ...") is a subject
@@ -261,7 +263,9 @@ def _read(text: str, lang: Language) -> Reading:
             (_finite_at(toks, j, lang.people_nouns) and (j >= 2 or "N" not in flags(toks[j]) or "Z" in flags(toks[j])))
             or toks[j] in AUX or toks[j] in lang.capability_modals
             for j in range(1, min(len(toks), 6)) if toks[j - 1] not in NOMINAL_BEFORE)
-        metric = ambiguous and verb_class(first, lang) == "action" and _compound_names_metric(toks, lang)
+        metric = ambiguous and verb_class(first, lang) == "action" and (
+            _compound_names_metric(toks, lang) or (first in lang.measure_nouns and nxt in ("to", "of", "per", "for",
+                                                                                           "from", "in")))
         if not subject and not metric:
             return _imperative(first, toks, 1, sentence, lang, "imperative")
     if "G" in f0 and "V" not in f0 and not any(
@@ -271,7 +275,8 @@ def _read(text: str, lang: Language) -> Reading:
     if "D" in f0 and "V" not in f0 and "A" not in f0:  # "Delivered a strategy ...", "Shipped the beta"
         return _imperative(first, toks, 1, sentence, lang, "past")
     # An unknown word, then a determiner or a number: a verb the table does not know ("Onboard 20 ...").
-    if not f0 and first.isalpha() and (nxt in DETERMINERS or (nxt and is_number(nxt))) and text.lstrip()[:1].isalpha():
+    if not f0 and first.isalpha() and first not in DETERMINERS and first not in NEGATIVE_BAR \
+            and (nxt in DETERMINERS or (nxt and is_number(nxt))) and text.lstrip()[:1].isalpha():
         return _imperative(first, toks, 1, sentence, lang, "imperative")
     # The subject comes first: find its verb.
     relative = False  # inside "who/which/that ... <its verb>": the main verb comes after that clause's verb
