@@ -152,6 +152,7 @@ RESULTS = [
     "Every mentor covers at least one of the four pathways",
     "Every new volunteer completes safeguarding training in their first week",
     "Time to first reply under 2 hours for urgent cases",
+    "Volunteer hours logged grow to 12,000",
 ]
 
 

@@ -267,6 +267,7 @@ def count_range(t: Target, p: dict[str, Any]) -> list[Hit]:
     return [hit]
 
 
+_UP_DOWN_BEFORE = re.compile(r"\b(?:up|down)\s*$")  # "waste per meal down 25%": a change, not a level
 _PHRASE_ENDS = frozenset("for of in on at by per to from with within under over across during".split())
 
 
@@ -315,7 +316,7 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
         before = text[max(0, a.target_span[0] - 14): a.target_span[0]].lower()
     rel = p["_relative_after"]
     if (after[:1] and after[0] in rel) or (len(after) > 1 and after[1] in rel and after[0] not in ("or", "and")) \
-            or re.search(r"\bby\b", before):
+            or re.search(r"\bby\b", before) or _UP_DOWN_BEFORE.search(before):
         return []  # "20% more leads", "a 50% time saving", "by at minimum 20%": a change relative to today
     if pk.unit != "%" and not a.to_level and _counts_things(after, p):
         return []  # "500 partners sharing ...", "30 allies": a count of things or people, whatever else it names

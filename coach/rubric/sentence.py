@@ -316,7 +316,9 @@ def _read(text: str, lang: Language) -> Reading:
             return Reading("done", w, w, "action", tuple(toks[j + 1:]), sentence, None, lang)
         if "D" in f and "V" not in f and "N" not in f and j <= 10 and toks[j - 1] not in NOMINAL_BEFORE \
                 and toks[j - 1] not in lang.comparison_words \
-                and not (toks[j - 1].endswith("ly") and "R" in flags(toks[j - 1])):
+                and not (toks[j - 1].endswith("ly") and "R" in flags(toks[j - 1])) \
+                and not (j + 1 < len(toks) and toks[j + 1] not in CONJ and _finite_at(toks, j + 1, lang.people_nouns)):
+            # ("Volunteer hours logged grow to 12,000": the participle describes the subject; its verb follows)
             # "Announcements published and shared", "Engine featured at 3 conferences"
             lem = lemma(w)
             return Reading("done", w, lem, verb_class(lem, lang), tuple(toks[j + 1:]), sentence, None, lang)
