@@ -174,6 +174,8 @@ def test_quantities_and_thresholds_in_words_read_as_results(text: str, lang) -> 
 @pytest.mark.parametrize(("title", "expected"), [
     ("Roll out the new telephony platform", "deliverable"),
     ("Build a world-class triage team", "outcome"),
+    ("Faster hiring for the night shift", "outcome"),
+    ("Fewer outages", "outcome"),
     ("Become an industry-leading lender for small farms", "outcome"),
     # a means clause names the chosen solution, or only the work that leads to the outcome in front
     ("Grow referral revenue by launching a partner portal", "deliverable"),

@@ -293,6 +293,8 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
         return "outcome", ev
     if r.frame == "noun_phrase":
         toks = list(r.object_words)
+        if r.comparative and not any(w in lang.delivery_nouns for w in toks):
+            return "outcome", cleaned  # "Faster hiring", "Fewer outages": a direction
         if len([w for w in toks if not is_number(w)]) <= 2 and not any(w in lang.delivery_nouns for w in toks):
             return "topic", cleaned  # "Happy customers", "Financial health": a label, not a goal
         if any(w in lang.delivery_nouns for w in toks):
