@@ -89,6 +89,8 @@ TASKS = [
     "Build a tool to keep the supplier list current",
     "Get the ISO 9001 audit passed",
     "Get our Cyber Essentials badge certified",
+    "Rollout at least 20 new support macros",
+    "Each regional team runs 4 workshops",
 ]
 
 VAGUE = [
@@ -153,6 +155,9 @@ RESULTS = [
     "Every new volunteer completes safeguarding training in their first week",
     "Time to first reply under 2 hours for urgent cases",
     "Volunteer hours logged grow to 12,000",
+    "Sell to 40 new clinics",
+    "Up-sell to 100 existing customers",
+    "Bring page load time under 2s for mobile users",
 ]
 
 

@@ -13,6 +13,7 @@ from coach import lexicon as lx
 from coach.krparse import Analysis, find_numbers
 from coach.models import KeyResult, Objective, OKRSet
 from coach.rubric.loader import CHECK_KINDS
+from coach.rubric.words import flags, lemma
 
 
 @dataclass(slots=True)
@@ -271,6 +272,20 @@ _UP_DOWN_BEFORE = re.compile(r"\b(?:up|down)\s*$")  # "waste per meal down 25%":
 _PHRASE_ENDS = frozenset("for of in on at by per to from with within under over across during".split())
 
 
+def _verb_takes_to(text: str, a: Analysis) -> bool:
+    """'Up-sell to 100 customers', 'Present to 12 boards': the verb's own 'to', not 'to <a level>' ('Grow to 500')."""
+    if not a.target_span:
+        return False
+    pre = _letter_words(text[:a.target_span[0]].lower())
+    if len(pre) < 2 or pre[-1] != "to" or len(pre) > 4:
+        return False
+    verb = pre[-2]
+    if verb != (a.verb or "") and len(pre) != 2 and not (len(pre) == 3 and pre[0] in ("up", "cross", "re")):
+        return False  # "Grow mailing list to 5k": 'to' follows the metric, not the verb
+    return "V" in flags(verb) and verb not in lx.INCREASE_VERBS and verb not in lx.DECREASE_VERBS \
+        and lemma(verb) not in lx.INCREASE_VERBS and lemma(verb) not in lx.DECREASE_VERBS
+
+
 def _counts_things(after: list[str], p: dict[str, Any]) -> bool:
     """The number is followed by the plural noun it counts (before any level word): '500 influencers'."""
     for w in after[:5]:
@@ -318,7 +333,8 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     if (after[:1] and after[0] in rel) or (len(after) > 1 and after[1] in rel and after[0] not in ("or", "and")) \
             or re.search(r"\bby\b", before) or _UP_DOWN_BEFORE.search(before):
         return []  # "20% more leads", "a 50% time saving", "by at minimum 20%": a change relative to today
-    if pk.unit != "%" and not a.to_level and _counts_things(after, p):
+    to_level = a.to_level and not _verb_takes_to(text, a)
+    if pk.unit != "%" and not to_level and _counts_things(after, p):
         return []  # "500 partners sharing ...", "30 allies": a count of things or people, whatever else it names
     under_bar = pk.comparator in ("<", "<=") or any(w in before for w in ("within", "under", "below", "less than"))
     duration = (pk.unit in p["_time_units"] or (after[:1] and after[0] in p["_time_units"])) and under_bar
@@ -335,7 +351,7 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
         metric_words = [w for i, w in enumerate(metric_words) if not (i + 1 < len(metric_words)
                                                                       and metric_words[i + 1] in p["_not_level_after"]
                                                                       and w in p["_level_words"])]
-        if not a.to_level and (p["_level_words"].isdisjoint(metric_words)
+        if not to_level and (p["_level_words"].isdisjoint(metric_words)
                                or not p["_count_words"].isdisjoint(metric_words)):
             return []
     span = text[a.target_span[0]: a.target_span[1]].strip() if a.target_span else str(pk.target)

@@ -110,6 +110,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             return "result", ev  # "Every case answered within 48 hours": a service level
         return "task", ev
     if r.frame == "declarative":
+        if quantified and r.verb_class == "action" and _counted_output(r.object_words, lang):
+            return "task", ev  # "Each team runs 4 workshops": outputs counted, whoever produces them
         if quantified or negative_bar or (bar and not r.comparative):
             return "result", ev
         if r.verb_class == "action" and not r.comparative and not ({"up", "down"} & set(r.object_words[:3])):

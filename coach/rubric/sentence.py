@@ -51,6 +51,8 @@ class Reading:
 
 
 def verb_class(lem: str, lang: Language) -> str:
+    if "-" in lem and lem.replace("-", "") in lang.result_verbs | lang.change_verbs:
+        lem = lem.replace("-", "")  # "up-sell", "re-grow"
     if lem in lang.hold_verbs:
         return "hold"
     if lem in lang.change_verbs or _made_from_adjective(lem):
@@ -146,6 +148,7 @@ def _plain_modifiers(mods: list[str], lang: Language) -> bool:
     return all(w in lang.people_nouns or w.endswith("'s") or w.rstrip("s") in lang.people_nouns for w in mods)
 
 
+_BAR_PREPS = frozenset({"to", "under", "below", "above", "over", "within"})  # "Bring query time under 10s"
 _OBJECT_OPENERS = frozenset("a an the all every each our my your their its some no more fewer less".split())
 
 
@@ -274,6 +277,9 @@ def _read(text: str, lang: Language) -> Reading:
         return _imperative(first, toks, 1, sentence, lang, "imperative")
     if "D" in f0 and "V" not in f0 and "A" not in f0:  # "Delivered a strategy ...", "Shipped the beta"
         return _imperative(first, toks, 1, sentence, lang, "past")
+    if first in lang.delivery_nouns and "V" not in f0 and (nxt in DETERMINERS or (nxt and is_number(nxt))
+                                                            or nxt in ("at", "out")):
+        return _imperative(first, toks, 1, sentence, lang, "imperative")  # "Rollout at least 20 new ...", "Setup the ..."
     # An unknown word, then a determiner or a number: a verb the table does not know ("Onboard 20 ...").
     if not f0 and first.isalpha() and first not in DETERMINERS and first not in NEGATIVE_BAR \
             and (nxt in DETERMINERS or (nxt and is_number(nxt))) and text.lstrip()[:1].isalpha():
@@ -364,7 +370,7 @@ def _imperative(word: str, toks: list[str], i: int, sentence: tuple[str, ...], l
     if cls == "action" and lem in ("make", "get") and has_comparison(obj[:4], lang):
         cls = "change"  # "Make onboarding smoother": a change wished for, not a thing made
     if cls == "action" and lem in ("bring", "drive", "push", "take", "go", "move", "get") and (
-            "down" in obj[1:] or "up" in obj[1:] or any(w == "to" and i + 1 < len(obj) and is_number(obj[i + 1])
+            "down" in obj[1:] or "up" in obj[1:] or any(w in _BAR_PREPS and i + 1 < len(obj) and is_number(obj[i + 1])
                                                           for i, w in enumerate(obj))):
         cls = "change"  # "Bring production errors down to 0", "Bring satisfaction to 4.6"
 
