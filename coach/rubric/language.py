@@ -197,6 +197,9 @@ def _adjective_complement(obj: tuple[str, ...], lang: Language) -> bool:
     return "A" in f and "N" not in f and "V" not in f and "D" not in f and last not in lang.done_states
 
 
+_VAGUE_COMPARATIVES = frozenset({"better", "more", "greater", "best", "most"})
+
+
 def _names_one_thing(obj: tuple[str, ...]) -> bool:
     """'the funding round', 'the Acme grant': one definite thing, not an amount."""
     return bool(obj) and obj[0] in ("the", "our") and not any(is_number(w) or "C" in flags(w) for w in obj)
@@ -295,8 +298,9 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
         return "outcome", ev
     if r.frame == "noun_phrase":
         toks = list(r.object_words)
-        if r.comparative and not any(w in lang.delivery_nouns for w in toks):
-            return "outcome", cleaned  # "Faster hiring", "Fewer outages": a direction
+        if r.comparative and not any(w in lang.delivery_nouns for w in toks) and not any(
+                w in _VAGUE_COMPARATIVES for w in toks[:2]):
+            return "outcome", cleaned  # "Faster hiring", "Fewer outages": a direction ("Better analytics" names none)
         if len([w for w in toks if not is_number(w)]) <= 2 and not any(w in lang.delivery_nouns for w in toks):
             return "topic", cleaned  # "Happy customers", "Financial health": a label, not a goal
         if any(w in lang.delivery_nouns for w in toks):
