@@ -176,7 +176,8 @@ async def critique_request(body: CritiqueRequest, *, settings: Settings, llm: LL
     else:
         okrs, report = await run_in_threadpool(rubric_only)  # a big set must not hold up other requests
     if not body.coach:
-        return CritiqueResponse(**report.model_dump())
+        # The report is already validated: take its fields as they are rather than dump and validate them again.
+        return CritiqueResponse.model_construct(**dict(report))
     result = await runner.run(
         lambda: critique(okrs, with_llm=True, settings=settings, llm=llm, report=report,
                          budget_s=settings.model_budget_s),
