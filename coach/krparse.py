@@ -743,6 +743,7 @@ def _trailers(p: str) -> str:
     return _TRAILERS.sub("", p) if _TRAILER_HINT.search(p.lower()) else p
 
 
+@lru_cache(maxsize=4096)
 def _clean_fragment(p: str) -> str:
     p = _trailers(" " + p).strip(" ,.;:±~<>=≤≥")
     p = _drop_tail(p).strip(" ,.;:±~<>=≤≥")
