@@ -158,6 +158,7 @@ RESULTS = [
     "Sell to 40 new clinics",
     "Up-sell to 100 existing customers",
     "Bring page load time under 2s for mobile users",
+    "Get 300 downloads per hour of airtime for the Lighthouse show",
 ]
 
 

@@ -288,11 +288,14 @@ def _verb_takes_to(text: str, a: Analysis) -> bool:
 
 def _counts_things(after: list[str], p: dict[str, Any]) -> bool:
     """The number is followed by the plural noun it counts (before any level word): '500 influencers'."""
-    for w in after[:5]:
+    for i, w in enumerate(after[:5]):
         if w in p["_level_words"] or w in p["_time_units"] or w in _PHRASE_ENDS:
             return False  # "1 hour for P1 tickets": the number's own phrase ended before the plural
         if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-            return True
+            nxt = after[i + 1:i + 3]
+            # "500 downloads per hour", "40 demos a week": a rate, which has a level today
+            return not (nxt[:1] and nxt[0] in ("per", "each", "every") or nxt[:2] == ["a", "week"]
+                        or nxt[:2] == ["a", "month"] or nxt[:2] == ["a", "day"])
     return False
 
 
@@ -351,8 +354,9 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
         metric_words = [w for i, w in enumerate(metric_words) if not (i + 1 < len(metric_words)
                                                                       and metric_words[i + 1] in p["_not_level_after"]
                                                                       and w in p["_level_words"])]
-        if not to_level and (p["_level_words"].isdisjoint(metric_words)
-                               or not p["_count_words"].isdisjoint(metric_words)):
+        per_unit = "per" in metric_words[1:]  # "downloads per hour": a rate, a level today whatever it counts
+        if not to_level and ((p["_level_words"].isdisjoint(metric_words) and not per_unit)
+                             or not p["_count_words"].isdisjoint(metric_words)):
             return []
     span = text[a.target_span[0]: a.target_span[1]].strip() if a.target_span else str(pk.target)
     return [Hit(evidence=span, values={"metric": pk.metric or "this metric"})]

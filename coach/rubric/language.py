@@ -80,8 +80,7 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             # service level over a stream of work, not a count of work done
         if cls == "action" and quantified and r.verb_lemma not in lang.input_verbs and _money_in(toks):
             cls = "result"  # "Make £15,000 in recurring revenue", "Book $2M": money brought in is a result
-        if r.verb_lemma in ("get", "have") and (any("D" in flags(w) and "V" not in flags(w) and "A" not in flags(w)
-                                                    for w in r.object_words[1:5]) or _ends_done(r.object_words, lang)):
+        if r.verb_lemma in ("get", "have") and (_participle_closes(r.object_words) or _ends_done(r.object_words, lang)):
             return "task", ev  # "Get the budget approved", "Have 2 changes merged": work done and signed off
         if r.verb_lemma in ("make", "get") and not quantified and _adjective_complement(r.object_words, lang):
             return "vague", ev  # "Make onboarding delightful": a quality wished for, with no bar
@@ -181,11 +180,23 @@ def _named_after(text: str, verb: str | None) -> bool:
     return False
 
 
+def _participle_closes(obj: tuple[str, ...]) -> bool:
+    """'the budget approved', '2 changes merged': a participle right after the object ('500 downloads per hour
+    spent' is a measure, the participle inside its phrase)."""
+    for w in obj[1:5]:
+        if w in PREPS:
+            return False
+        f = flags(w)
+        if "D" in f and "V" not in f and "A" not in f:
+            return True
+    return False
+
+
 def _ends_done(obj: tuple[str, ...], lang: Language) -> bool:
     """'Get SOC 2 Type II certified': a thing (not people) made so by work, the participle closing the phrase."""
     if len(obj) < 2 or "D" not in flags(obj[-1]) or "V" in flags(obj[-1]):
         return False
-    return not any(w in lang.people_nouns or w.rstrip("s") in lang.people_nouns for w in obj[:-1])
+    return not any(w in lang.people_nouns or w.rstrip("s") in lang.people_nouns or w in PREPS for w in obj[:-1])
 
 
 def _adjective_complement(obj: tuple[str, ...], lang: Language) -> bool:
