@@ -79,3 +79,10 @@ class CorpusError(CoachError):
 
     code = "corpus_error"
     status = 500
+
+
+class ConfigError(CoachError):
+    """An OKR_COACH_* setting has a value that cannot be used."""
+
+    status = 500
+    code = "bad_setting"

@@ -7,7 +7,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import ValidationError, BaseModel, Field
 
 # The project checkout (used to find prompts/, rubrics/ and examples_corpus/ in an editable install).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +94,15 @@ def settings_from_env() -> Settings:
             values[field] = raw.lower() in ("1", "true", "yes", "on")
         else:
             values[field] = raw
-    return Settings.model_validate(values)
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        from coach.errors import ConfigError
+
+        err = exc.errors()[0]
+        name = f"OKR_COACH_{str(err['loc'][0]).upper()}" if err.get("loc") else "an OKR_COACH_ variable"
+        raise ConfigError(f"{name}={values.get(str(err['loc'][0]), '')!r}: {err['msg']}",
+                          hint=f"fix or unset {name} (the settings are listed in coach/settings.py and docs/deploy.md)") from exc
 
 
 @lru_cache(maxsize=1)

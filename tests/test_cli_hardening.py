@@ -333,3 +333,24 @@ def test_a_draft_lists_several_ranked_drafts_whatever_the_model_does(monkeypatch
     data = json.loads(r.stdout)
     assert len(data["drafts"]) >= 3 and [d["rank"] for d in data["drafts"]] == list(range(1, len(data["drafts"]) + 1))
     assert "rubric-only results" in data["fallback_reason"]
+
+
+def test_one_unreadable_file_among_several_does_not_stop_the_others(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("objectives: [unclosed\n", encoding="utf-8")
+    r = run("review", str(bad), str(SAMPLE), home=tmp_path / "home")
+    assert r.returncode == 2
+    assert "broken.yaml:2:1: malformed YAML" in r.stderr and "1 of 2 files could not be read" in r.stderr
+    assert f"== {SAMPLE}" in r.stdout and "OKR set score" in r.stdout  # the good file is still reviewed
+    j = run("review", str(bad), str(SAMPLE), "--format", "json", home=tmp_path / "home")
+    files = json.loads(j.stdout)["files"]
+    assert [f["path"] for f in files] == [str(SAMPLE), str(bad)]
+    assert files[0]["report"]["score"] > 0 and files[1]["error"]["code"] == "invalid_input"
+
+
+def test_a_setting_that_cannot_be_used_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OKR_COACH_MAX_INPUT_BYTES", "lots")
+    r = run("review", str(SAMPLE), home=tmp_path / "home")
+    assert r.returncode == 2
+    assert "OKR_COACH_MAX_INPUT_BYTES='lots'" in r.stderr and "valid integer" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.errors import InputError
+from coach.errors import CoachError, InputError
 from coach.io import FORMATS, load_path, loads
 from coach.models import OKRSet
 
@@ -33,9 +33,20 @@ def cmd_review(args: argparse.Namespace) -> int:
 
         prefetch()  # litellm's import overlaps reading and reviewing the files
     results = []
+    failed: list[tuple[str, CoachError]] = []
     for path in args.files:
-        okrs = _read_input(path, args.input_format)
+        try:
+            okrs = _read_input(path, args.input_format)
+        except CoachError as exc:
+            if len(args.files) == 1:
+                raise
+            # Several files (a pre-commit hook, a glob): one unreadable file is reported, the others still reviewed.
+            failed.append((path, exc))
+            print(f"error: {exc}", file=sys.stderr)
+            continue
         results.append((path, okrs, review(okrs, profile=args.profile)))
+    if not results:
+        return 2
     coach_data: dict[str, object] = {}
     if args.coach:
         from coach.cli.llm import add_coach_commentary  # the LLM layer is loaded only when asked for
@@ -49,7 +60,9 @@ def cmd_review(args: argparse.Namespace) -> int:
             if path in coach_data:
                 out["coach"] = coach_data[path]
             docs.append(out)
-        payload = docs[0] if len(docs) == 1 else {"files": [{"path": p, "report": d} for (p, _, _), d in zip(results, docs)]}
+        payload = docs[0] if len(args.files) == 1 else {
+            "files": [{"path": p, "report": d} for (p, _, _), d in zip(results, docs)]
+            + [{"path": p, **exc.to_dict()} for p, exc in failed]}
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     elif args.format == "sarif":
         sarif = render_sarif(results[0][2], results[0][1])
@@ -59,7 +72,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     else:
         color = not args.no_color and sys.stdout.isatty()
         for path, _, report in results:
-            if len(results) > 1:
+            if len(args.files) > 1:
                 print(f"== {path}")
             print(render_markdown(report) if args.format == "markdown" else render_text(report, color=color), end="")
             if path in coach_data:
@@ -67,6 +80,9 @@ def cmd_review(args: argparse.Namespace) -> int:
 
                 print(render_coach_text(coach_data[path]), end="")
     worst = min(r.score for _, _, r in results)
+    if failed:
+        print(f"{len(failed)} of {len(args.files)} files could not be read (see the errors above)", file=sys.stderr)
+        return 2
     if args.fail_under is not None and worst < args.fail_under:
         print(f"score {worst} is under --fail-under {args.fail_under}", file=sys.stderr)
         return 1
