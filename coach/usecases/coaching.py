@@ -621,6 +621,33 @@ def candidates(okrs: OKRSet, report: Report, oi: int, ki: int | None, *, setting
     return kept, why
 
 
+def warm_up(model: LLMLike, settings: Settings) -> None:
+    """Read the choice prompt's fixed part into the embedded server's cache while the options are checked.
+
+    The first answer of a freshly started llama.cpp server pays a one-time cost (about a second) on top of
+    reading the prompt; done here, in the thread that started the model, it overlaps the rubric and embedding
+    work instead of eating the first request's budget. Any failure only loses the speed-up.
+    """
+    prefill = getattr(model, "prefill", None)
+    if prefill is None:
+        return
+    dummy = RewriteChoicePrompt(kind="key_result", text="-", objective="-", rule="-", message="-", candidates=[])
+    try:
+        prefill(render("rewrite_choice", dummy, settings=settings)[:1])
+    except Exception:  # noqa: BLE001 - a speed-up only
+        pass
+
+
+def start_model(settings: Settings, llm: LLMLike | None) -> LLMLike:
+    """The model (started if needed), warmed up for the rewrite choice: a getter for draft._Starting."""
+    from coach.usecases.common import get_model
+
+    model = get_model(settings, llm)
+    if llm is None:
+        warm_up(model, settings)
+    return model
+
+
 def choose(model: LLMLike, okrs: OKRSet, oi: int, ki: int | None, options: list[Rewrite], *, settings: Settings,
            deadline: float | None) -> Rewrite:
     """The model picks one of the surviving rewrites (raises ModelError when it fails)."""

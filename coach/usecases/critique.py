@@ -13,7 +13,7 @@ from coach.models import OKRSet, Report
 from coach.prompts import CritiquePrompt, render
 from coach.settings import Settings
 from coach.usecases.assemble import CommentOut
-from coach.usecases.coaching import candidates, choose
+from coach.usecases.coaching import candidates, choose, start_model
 from coach.usecases.common import (
     LLMLike,
     fallback_text,
@@ -173,7 +173,7 @@ def critique(
         # until the deadline.
         from coach.usecases.draft import _Starting
 
-        starting = _Starting(settings, llm, getter=get_model)
+        starting = _Starting(settings, llm, getter=start_model)
         source: Callable[[], LLMLike] = lambda: starting.result(deadline)  # noqa: E731
     else:
         source = lambda: get_model(settings, llm)  # noqa: E731
