@@ -51,8 +51,9 @@ def seed_path(settings: Settings, backend: str) -> Path | None:
     """
     from coach.settings import DATA_ROOT
 
-    if settings.extra_corpus_dirs or Path(settings.corpus_dir).resolve() != (DATA_ROOT / "examples_corpus").resolve():
-        return None
+    if backend != "vector" or settings.extra_corpus_dirs or (
+            Path(settings.corpus_dir).resolve() != (DATA_ROOT / "examples_corpus").resolve()):
+        return None  # keyword search builds in well under a second: no seed needed
     return DATA_ROOT / ".index-seed" / f"examples-index-{backend}.db"
 
 

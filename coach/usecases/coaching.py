@@ -29,7 +29,18 @@ from coach.usecases.draft import LETTERS, choice_schema
 from coach.usecases.results import KROrigin, Rewrite
 from coach.rubric.language import head_of, kr_kind, objective_kind
 from coach.rubric.sentence import about_people, read, verb_class
-from coach.rubric.words import CONJ, DETERMINERS, MASS_S, PREPS, Language, flags, lemma, load_language
+from coach.rubric.words import (
+    CONJ,
+    DETERMINERS,
+    MASS_S,
+    PREPS,
+    Language,
+    clean,
+    flags,
+    lemma,
+    load_language,
+    tokens,
+)
 from coach.usecases.sense import (
     QUANTITY_WORDS,
     TARGET,
@@ -354,8 +365,8 @@ def _outcome_forms(title: str) -> list[tuple[str, str]]:
         np = _np(dest)
         pl = _plural(dest)
         it = "them" if pl else "it"
-        out.append((f"{_cap(np)} {'are' if pl else 'is'} used every day and trusted by the people who rely on {it}",
-                    "the delivery, as the state it should bring about"))
+        out.append((f"{_cap(np)} {'make' if pl else 'makes'} everyday work easier for the people who use {it}",
+                    "the delivery, as the difference it should make"))
         out.append((f"Everyone who relies on {np} gets what they need from {it}",
                     "the delivery, as what it should change for the people who use it"))
     elif verb in lang.hold_verbs or verb in lang.status_quo_verbs:
@@ -385,12 +396,19 @@ def grammar_problems(text: str, *, objective: bool) -> list[str]:
     if kind != "result":
         return [f"it reads as a {kind} ({ev!r}), not a result"]
     r = read(filled, lang)
-    if r.frame != "imperative":
+    toks = tokens(clean(filled))
+    if toks and toks[0] in lx.INCREASE_VERBS | lx.DECREASE_VERBS | {"shorten", "lift", "raise", "cut"}:
+        # "Raise patients safe from ...": the reader may take "patients safe" for a subject and its verb; a
+        # rewrite that starts with a verb of change is read as that verb and the quantity after it
+        obj: tuple[str, ...] | list[str] = toks[1:]
+    elif r.frame != "imperative":
         return []
-    if r.verb_class not in ("change", "result", "hold"):
+    elif r.verb_class not in ("change", "result", "hold"):
         return [f"its verb {r.verb!r} does not move a quantity"]
+    else:
+        obj = r.object_words
     metric: list[str] = []
-    for w in r.object_words:
+    for w in obj:
         if w in ("from", "to") or re.match(r"^[$€£]?\d", w):
             break
         metric.append(w)
@@ -479,6 +497,20 @@ def invents_numbers(original: str, proposed: str) -> bool:
     return bool(_number_marks(proposed) - _number_marks(original))
 
 
+# Rules whose fix moves numbers out on purpose: an objective's number belongs in a key result, a second measure in
+# its own key result, and a task's count ("Make 500 calls") is not the result that replaces it.
+_DROPS_ALLOWED = {"objective.qualitative", "kr.concise", "kr.outcome"}
+
+
+def drops_numbers(original: str, proposed: str, rule: str | None = None) -> bool:
+    """True when the proposal leaves out a number the user gave (a library wording with placeholders where the
+    user's target was), unless the rule being fixed is about moving that number out."""
+    if rule in _DROPS_ALLOWED:
+        return False
+    kept = {round(n.value, 6) for n in find_numbers(proposed)}
+    return any(round(n.value, 6) not in kept for n in find_numbers(original))
+
+
 def anchor_words(text: str) -> set[str]:
     """The original's subject matter: its nouns (the task verb, adjectives and generic words left out), stemmed."""
     verb, rest = _split(text)
@@ -538,6 +570,8 @@ def judge_option(okrs: OKRSet, before: Report, oi: int, ki: int | None, opt: Opt
         return None, "same as the original"
     if invents_numbers(original, opt.text):
         return None, "invents a number"
+    if drops_numbers(original, opt.text, opt.rule):
+        return None, "drops a number you gave"
     same, sim = keeps_topic(checker, original, opt)
     if not same:
         return None, "changes the topic"
@@ -636,16 +670,6 @@ def warm_up(model: LLMLike, settings: Settings) -> None:
         prefill(render("rewrite_choice", dummy, settings=settings)[:1])
     except Exception:  # noqa: BLE001 - a speed-up only
         pass
-
-
-def start_model(settings: Settings, llm: LLMLike | None) -> LLMLike:
-    """The model (started if needed), warmed up for the rewrite choice: a getter for draft._Starting."""
-    from coach.usecases.common import get_model
-
-    model = get_model(settings, llm)
-    if llm is None:
-        warm_up(model, settings)
-    return model
 
 
 def choose(model: LLMLike, okrs: OKRSet, oi: int, ki: int | None, options: list[Rewrite], *, settings: Settings,

@@ -13,7 +13,7 @@ from coach.models import OKRSet, Report
 from coach.prompts import CritiquePrompt, render
 from coach.settings import Settings
 from coach.usecases.assemble import CommentOut
-from coach.usecases.coaching import candidates, choose, start_model
+from coach.usecases.coaching import candidates, choose, warm_up
 from coach.usecases.common import (
     LLMLike,
     fallback_text,
@@ -150,6 +150,14 @@ def _coach(source: Callable[[], LLMLike], okrs: OKRSet, report: Report, settings
     return comments, rewrites, rejected, worked, down
 
 
+def _start_warm(settings: Settings, llm: LLMLike | None) -> LLMLike:
+    """The model (started if needed), with the rewrite choice's fixed prompt read in: the starting thread's job."""
+    model = get_model(settings, llm)
+    if llm is None:
+        warm_up(model, settings)
+    return model
+
+
 def _objective_findings(report: Report, oi: int) -> list[tuple[str, object]]:
     prefix = f"objectives[{oi}]"
     return [(p, f) for p, f in report.all_findings() if p == prefix or p.startswith(prefix + ".")]
@@ -173,7 +181,7 @@ def critique(
         # until the deadline.
         from coach.usecases.draft import _Starting
 
-        starting = _Starting(settings, llm, getter=start_model)
+        starting = _Starting(settings, llm, getter=_start_warm)
         source: Callable[[], LLMLike] = lambda: starting.result(deadline)  # noqa: E731
     else:
         source = lambda: get_model(settings, llm)  # noqa: E731
