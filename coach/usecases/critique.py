@@ -186,6 +186,8 @@ def critique(
     else:
         source = lambda: get_model(settings, llm)  # noqa: E731
     comments, rewrites, rejected, worked, down = _coach(source, okrs, report, settings, deadline, notes)
+    if not worked and deadline is not None and _ran_out_of_time(down, notes):
+        notes.append(COLD_START_NOTE.format(budget=settings.model_budget_s))
     if down is not None:
         return CritiqueResult(report=report, llm_used=False, fallback_reason=fallback_text(down), rewrites=rewrites,
                               rejected_rewrites=rejected,
@@ -197,6 +199,17 @@ def critique(
                               rejected_rewrites=rejected, notes=notes)
     return CritiqueResult(report=report, commentary=comments, rewrites=rewrites, llm_used=worked > 0,
                           rejected_rewrites=rejected, notes=notes)
+
+
+COLD_START_NOTE = (
+    "the model did not answer within the time budget ({budget:g} s): a cold start (llama.cpp loading the embedded "
+    "model and litellm's import, together about 3-9 s on a busy 2-core machine) leaves little of it; set "
+    "OKR_COACH_MODEL_BUDGET_S=20 to wait longer, or use `okr-coach serve`, where the model stays loaded")
+
+
+def _ran_out_of_time(down: ModelError | None, notes: list[str]) -> bool:
+    texts = ([down.message] if down is not None else []) + [n for n in notes if "model failed" in n]
+    return any("time budget" in t or "timed out" in t for t in texts)
 
 
 STRETCH_STEP = 0.3  # a move of 30% or more from the start is a stretch, not a commitment
