@@ -148,7 +148,7 @@ def _plural(np_words: list[str]) -> bool:
         return True
     if not head or head in _MASS or head in MASS_S or head.endswith(("ss", "us", "is")):
         return False
-    return head.endswith("s") or head in ("people", "staff", "children", "men", "women", "data") and head != "data"
+    return head.endswith("s") or head in ("people", "children", "men", "women")
 
 
 def _mass(np_words: list[str]) -> bool:
@@ -222,7 +222,7 @@ def _complement(obj: list[str], hold: bool = False) -> tuple[list[str], str] | N
     prev = thing[-1].lower() if thing else ""
     if not thing or prev in PREPS or prev in DETERMINERS or "V" in flags(prev) and "N" not in flags(prev):
         return None  # "Keep up to ...", "Make the": not a thing followed by its state
-    return thing, last if not comparative else last
+    return thing, last
 
 
 def kr_templates(text: str, rules: list[str]) -> list[Option]:
@@ -263,7 +263,8 @@ def _result_forms(text: str) -> list[tuple[str, str]]:
         return []  # a counted task ("Make 500 calls"): its number counts work, not a result
     span = f"from {TODAY} to {TARGET}"
     out: list[tuple[str, str]] = []
-    comp = _complement(obj, verb in lang.hold_verbs) if verb in lang.hold_verbs or verb in ("make", "get", "have", "ensure") else None
+    states = verb in lang.hold_verbs or verb in ("make", "get", "have", "ensure")
+    comp = _complement(obj, verb in lang.hold_verbs) if states else None
     if comp is not None:
         thing, state = comp
         np = _np(thing)
