@@ -31,6 +31,7 @@ from coach.usecases.coaching import (
 from coach.usecases.sense import TARGET, TODAY, SenseChecker, content_words, strip_numbers
 
 WEAK_SETS = sorted((Path(__file__).parent / "data" / "weak_sets").glob("*.yaml"))
+EXAMPLE = Path(__file__).parent.parent / "examples" / "enterprise-sales.yaml"
 SPAN = f"from {TODAY} to {TARGET}"
 
 
@@ -157,7 +158,7 @@ def _assert_sound(rw, checker: SenseChecker) -> None:  # noqa: ANN001
     assert rw.proposed_score > rw.original_score and rw.set_score_after >= rw.set_score_before, rw
 
 
-@pytest.mark.parametrize("path", WEAK_SETS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [*WEAK_SETS, EXAMPLE], ids=lambda p: p.stem)
 def test_coached_review_of_weak_sets_keeps_topics_and_numbers(path: Path) -> None:
     settings = Settings()
     okrs = load_path(str(path), "auto")
