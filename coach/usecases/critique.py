@@ -57,6 +57,17 @@ def clean_comment(text: str) -> str:
     return text if len(re.findall(r"[A-Za-z]{2,}", text)) >= 4 else ""  # a word or two is not commentary
 
 
+def echoes(comment: str, title: str, key_results: list[str]) -> bool:
+    """The comment only repeats the user's own text (a small model often answers with the objective's title):
+    fewer than two words of its own is no advice."""
+    from coach.usecases.sense import content_words
+
+    own = content_words(title)
+    for kr in key_results:
+        own |= content_words(kr)
+    return len(content_words(comment) - own) < 2
+
+
 def _roles(settings: Settings) -> list[Role]:
     try:
         from coach.corpus.index import get_index
@@ -143,7 +154,8 @@ def _coach(source: Callable[[], LLMLike], okrs: OKRSet, report: Report, settings
         outs = ask(f"objective {oi + 1} commentary", lambda: model.generate(
             messages=render("critique", prompt, settings=settings), schema=CommentOut, n=1, temperature=0.5,
             max_tokens=COMMENT_MAX_TOKENS, deadline=deadline))
-        if outs and (text := clean_comment(outs[0].comment)):
+        if outs and (text := clean_comment(outs[0].comment)) and not echoes(text, obj.title,
+                                                                          [k.text for k in obj.key_results]):
             comments.append(Commentary(objective_index=oi, text=text))
     if failures and down is None:
         notes.append("the model failed on some items; the rest is shown: " + "; ".join(failures[:4]))
