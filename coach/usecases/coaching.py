@@ -30,6 +30,7 @@ from coach.usecases.results import KROrigin, Rewrite
 from coach.rubric.language import head_of, kr_kind, objective_kind
 from coach.rubric.sentence import about_people, read, verb_class
 from coach.rubric.words import (
+    AGENT_ENDINGS,
     CONJ,
     DETERMINERS,
     MASS_S,
@@ -184,6 +185,11 @@ def _quantity_head(np_words: list[str]) -> bool:
                            or head in lx.LOWER_IS_BETTER or stem in lx.LOWER_IS_BETTER)
 
 
+def _head(np_words: list[str]) -> str:
+    toks = tuple(w.lower().strip(",;:()") for w in np_words)
+    return head_of(toks, _lang()) if toks else ""
+
+
 def _no_det(words_: list[str]) -> list[str]:
     return words_[1:] if words_ and words_[0].lower() in DETERMINERS else words_
 
@@ -192,10 +198,36 @@ def _quality_head(np_words: list[str]) -> bool:
     """'staff morale', 'developer experience', 'brand awareness': one phrase whose head is a quality people rate."""
     lang = _lang()
     toks = tuple(w.lower().strip(",;:()") for w in np_words)
-    if not toks or any(w in PREPS or w in CONJ for w in toks) or len(toks) > 4:
+    if not toks or any(w in PREPS or w in CONJ for w in toks) or len(toks) > 4 or _plural(np_words):
         return False
     head = toks[-1]
     return head in lang.quality_nouns or (head.endswith(lang.state_noun_endings) and len(head) > 5)
+
+
+_TIES = {"relationship": "relationship", "relationships": "relationship", "partnership": "partnership",
+         "partnerships": "partnership", "relations": "relationship", "ties": "relationship"}
+
+
+def _ties_with_people(obj: list[str]) -> tuple[str, str] | None:
+    """'relationships with local grocers' -> ('relationship', 'local grocers'): a tie with a group of people,
+    which those people can rate ('decision makers', 'suppliers', 'parents')."""
+    low = [w.lower().strip(",;:()") for w in obj]
+    if "with" not in low:
+        return None
+    i = low.index("with")
+    head = [w for w in low[:i] if w not in DETERMINERS]
+    people = [w for w in obj[i + 1:] if w.lower() not in DETERMINERS]
+    if len(head) != 1 or head[0] not in _TIES or not people or len(people) > 4:
+        return None
+    last = people[-1].lower()
+    lang = _lang()
+    if not (last in lang.people_nouns or (last.endswith(AGENT_ENDINGS) and len(last) > 4)
+            or (last.endswith("s") and last[:-1] in lang.people_nouns)
+            or (last.endswith("ies") and last[:-3] + "y" in lang.people_nouns)):
+        return None
+    if any(re.search(r"\d", w) or w.lower() in PREPS or w.lower() in CONJ for w in people):
+        return None
+    return _TIES[head[0]], " ".join(people)
 
 
 def _complement(obj: list[str], hold: bool = False) -> tuple[list[str], str] | None:
@@ -289,9 +321,16 @@ def _result_forms(text: str) -> list[tuple[str, str]]:
         return out
     cls = verb_class(verb, lang)
     np = _np(obj)
+    tie = _ties_with_people(obj)
+    if tie is not None and verb not in lx.DECREASE_VERBS and verb not in lang.hold_verbs:
+        kind, people = tie  # "Improve/Build relationships with decision makers"
+        return [(f"Raise the share of {people} who rate the {kind} as strong {span}",
+                 f"the {kind}, as how the other side rates it")]
     if cls in ("change", "hold") or verb in lx.INCREASE_VERBS or verb in lx.DECREASE_VERBS:
-        if not _quantity_head(obj) and not (_plural(obj) and verb not in lx.AMBIGUOUS_VERBS
-                                             and verb not in lang.hold_verbs):
+        counted = _plural(obj) and (verb in lx.INCREASE_VERBS or verb in lx.DECREASE_VERBS)
+        if counted and not _quantity_head(obj) and _head(obj) in lang.quality_nouns:
+            np = f"the number of {_np(_no_det(obj))}"  # "Grow partnerships": how many, not how much
+        if not _quantity_head(obj) and not counted:
             if _quality_head(obj) and verb not in lx.DECREASE_VERBS:
                 out.append((f"Raise the {_np(_no_det(obj))} score {span}",
                             "a quality, as the score a survey gives it"))
@@ -306,7 +345,8 @@ def _result_forms(text: str) -> list[tuple[str, str]]:
         return out
     if verb in lang.solution_verbs or verb in lx.DELIVERABLE_VERBS:
         dest = _destination(obj, verb)
-        if dest and not _has_digit(dest) and _np(dest).lower() not in ("it", "them", "this"):
+        if dest and not _has_digit(dest) and _np(dest).lower() not in ("it", "them", "this") and (
+                _head(dest) not in lang.quality_nouns and _head(dest) not in lang.people_nouns):
             out.append((f"Raise adoption of {_np(dest)} {span}",
                         "the work, as the result it should bring: people using what you deliver"))
     return out
