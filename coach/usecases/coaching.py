@@ -326,7 +326,8 @@ def _result_forms(text: str) -> list[tuple[str, str]]:
         kind, people = tie  # "Improve/Build relationships with decision makers"
         return [(f"Raise the share of {people} who rate the {kind} as strong {span}",
                  f"the {kind}, as how the other side rates it")]
-    if cls in ("change", "hold") or verb in lx.INCREASE_VERBS or verb in lx.DECREASE_VERBS:
+    if verb not in _NOT_COUNTING and (cls in ("change", "hold") or verb in lx.INCREASE_VERBS
+                                      or verb in lx.DECREASE_VERBS):
         counted = _plural(obj) and (verb in lx.INCREASE_VERBS or verb in lx.DECREASE_VERBS)
         if counted and not _quantity_head(obj) and _head(obj) in lang.quality_nouns:
             np = f"the number of {_np(_no_det(obj))}"  # "Grow partnerships": how many, not how much
@@ -339,20 +340,34 @@ def _result_forms(text: str) -> list[tuple[str, str]]:
             up = False
         elif verb in lx.INCREASE_VERBS:
             up = True
-        else:
-            up = not lower_is_better(np.lower(), None)
+        else:  # "Improve the quality of our bug reports": the head says which way is better, not "bug"
+            up = not lower_is_better(_head(obj) or np.lower(), None)
         out.append((f"{_verb_for(np.lower(), None, up=up)} {np} {span}", "what you named, as a number to move"))
         return out
     if verb in lang.solution_verbs or verb in lx.DELIVERABLE_VERBS:
         dest = _destination(obj, verb)
         if dest and not _has_digit(dest) and _np(dest).lower() not in ("it", "them", "this") and (
-                _head(dest) not in lang.quality_nouns and _head(dest) not in lang.people_nouns):
+                _head(dest) in lang.artefact_nouns or _head(dest) in _TOOLS):  # a fundraiser is not adopted
             out.append((f"Raise adoption of {_np(dest)} {span}",
                         "the work, as the result it should bring: people using what you deliver"))
     return out
 
 
+_NOT_COUNTING = {"get", "have", "make", "do", "take", "hit", "reach", "achieve"}  # "Get the budget approved"
 _MOVE_VERBS = {"migrate", "move", "transfer", "switch", "port", "consolidate", "upgrade"}
+
+
+_TOOLS = {"stages", "stage", "scanners", "scanner", "crm", "software", "runbook", "runbooks", "checklists", "apps",
+          "tracker", "system", "forms", "form", "kiosk", "kiosks", "devices", "laptops", "handover", "rota"}
+
+
+def _moved(obj: list[str], verb: str) -> list[str]:
+    """'email to the cloud' -> 'email' for a verb that moves something; [] otherwise or when it holds a number."""
+    low = [w.lower() for w in obj]
+    if verb not in _MOVE_VERBS or "to" not in low[1:]:
+        return []
+    part = obj[: low.index("to")]
+    return [] if _has_digit(part) or any(w.lower() in PREPS for w in part) else part
 
 
 def _destination(obj: list[str], verb: str) -> list[str]:
@@ -400,17 +415,20 @@ def _outcome_forms(title: str) -> list[tuple[str, str]]:
         return []
     out: list[tuple[str, str]] = []
     if verb in lang.solution_verbs or verb in lx.DELIVERABLE_VERBS:
-        dest = _destination(obj, verb)
-        if not dest or _has_digit(dest) or _np(dest).lower() in ("it", "them", "this"):
+        moved = _moved(obj, verb)  # "Migrate email to the cloud": what is moved is the subject, not the cloud
+        dest = moved or _destination(obj, verb)
+        if not dest or _has_digit(dest) or _np(dest).lower() in ("it", "them", "this") or (
+                _head(dest) in lang.people_nouns or _head(dest) in lang.quality_nouns):
             return []
         np = _np(dest)
         pl = _plural(dest)
         it = "them" if pl else "it"
-        out.append((f"{_cap(np)} {'make' if pl else 'makes'} everyday work easier for the people who use {it}",
-                    "the delivery, as the difference it should make"))
+        if _head(dest) in lang.artefact_nouns or _head(dest) in _TOOLS:  # a podcast or a fundraiser is no tool
+            out.append((f"{_cap(np)} {'make' if pl else 'makes'} everyday work easier for the people who use {it}",
+                        "the delivery, as the difference it should make"))
         out.append((f"Everyone who relies on {np} gets what they need from {it}",
                     "the delivery, as what it should change for the people who use it"))
-    elif verb in lang.hold_verbs or verb in lang.status_quo_verbs:
+    elif verb in lang.hold_verbs:
         last = obj[-1].lower()
         if _has_digit(obj) or last in PREPS or (flags(last) and "N" not in flags(last)):
             return []  # "Keep the lights on": an idiom, not a thing that can grow stronger
