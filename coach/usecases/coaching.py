@@ -415,19 +415,20 @@ def _outcome_forms(title: str) -> list[tuple[str, str]]:
         return []
     out: list[tuple[str, str]] = []
     if verb in lang.solution_verbs or verb in lx.DELIVERABLE_VERBS:
-        moved = _moved(obj, verb)  # "Migrate email to the cloud": what is moved is the subject, not the cloud
-        dest = moved or _destination(obj, verb)
-        if not dest or _has_digit(dest) or _np(dest).lower() in ("it", "them", "this") or (
-                _head(dest) in lang.people_nouns or _head(dest) in lang.quality_nouns):
-            return []
-        np = _np(dest)
-        pl = _plural(dest)
-        it = "them" if pl else "it"
-        if _head(dest) in lang.artefact_nouns or _head(dest) in _TOOLS:  # a podcast or a fundraiser is no tool
-            out.append((f"{_cap(np)} {'make' if pl else 'makes'} everyday work easier for the people who use {it}",
-                        "the delivery, as the difference it should make"))
-        out.append((f"Everyone who relies on {np} gets what they need from {it}",
-                    "the delivery, as what it should change for the people who use it"))
+        # "Migrate email to the cloud": what is moved comes first; the destination is offered too, and the topic
+        # check decides which of them still says what the original was about
+        for dest in [d for d in (_moved(obj, verb), _destination(obj, verb)) if d]:
+            if _has_digit(dest) or _np(dest).lower() in ("it", "them", "this") or (
+                    _head(dest) in lang.people_nouns or _head(dest) in lang.quality_nouns):
+                continue
+            np = _np(dest)
+            pl = _plural(dest)
+            it = "them" if pl else "it"
+            if _head(dest) in lang.artefact_nouns or _head(dest) in _TOOLS:  # a podcast or a fundraiser is no tool
+                out.append((f"{_cap(np)} {'make' if pl else 'makes'} everyday work easier for the people who use "
+                            f"{it}", "the delivery, as the difference it should make"))
+            out.append((f"Everyone who relies on {np} gets what they need from {it}",
+                        "the delivery, as what it should change for the people who use it"))
     elif verb in lang.hold_verbs:
         last = obj[-1].lower()
         if _has_digit(obj) or last in PREPS or (flags(last) and "N" not in flags(last)):
