@@ -187,3 +187,12 @@ def test_ambition_gets_a_coaching_note_when_the_key_results_do_not_match_it() ->
         {"title": "Customers choose us first when they renew", "kind": "committed",
          "key_results": ["Raise win rate from 20% to 22%", "Grow pipeline coverage from 2x to 3x"]}]})
     assert critique(reachable, with_llm=False, settings=SETTINGS).notes == []
+
+
+def test_a_comment_that_only_repeats_the_objective_is_dropped() -> None:
+    from coach.usecases.critique import echoes
+
+    krs = ["Keep CRM data clean", "Migrate the records to the new CRM"]
+    assert echoes("Implement the redesigned CRM pipeline stages.", "Implement the redesigned CRM pipeline stages", krs)
+    assert not echoes("Say what the new stages should change for buyers, and measure that instead.",
+                      "Implement the redesigned CRM pipeline stages", krs)

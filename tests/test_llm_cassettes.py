@@ -46,6 +46,30 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture()
+def library_settings(tmp_path: Path) -> Settings:
+    """The whole built-in role library (rewrites are checked against it); the index comes from the seed that
+    `okr-coach index` leaves beside the install, or is built once here."""
+    return Settings(home=tmp_path / "home", llm_cache=False, llm_max_retries=1, llm_timeout_s=600 if RECORD else 60)
+
+
+def _model(settings: Settings) -> LLM:
+    if RECORD:
+        from coach.llm.local import get_server
+
+        server = get_server(settings.home)
+        base, key = server.api_base, server.api_key
+    else:
+        base, key = "http://127.0.0.1:1/v1", "replayed"
+    return LLM(settings, model=f"openai/{LOCAL_MODEL_NAME}", api_base=base, api_key=key,
+               name=f"local:{LOCAL_MODEL_NAME}", llama_grammar=True)
+
+
+@pytest.fixture()
+def library_model(library_settings: Settings) -> LLM:
+    return _model(library_settings)
+
+
+@pytest.fixture()
 def model(settings: Settings) -> Iterator[LLM]:
     """The real embedded server when recording; otherwise an address that is never contacted."""
     if RECORD:
@@ -87,19 +111,28 @@ def test_recorded_draft_choice_of_the_real_model(settings: Settings, model: LLM)
         assert len(mine) == 1 and mine[0].baseline.value == 21
 
 
-def test_recorded_critique_keeps_the_topic_and_invents_no_number(settings: Settings, model: LLM) -> None:
+def test_recorded_critique_keeps_the_topic_and_invents_no_number(library_settings: Settings,
+                                                                 library_model: LLM) -> None:
     from coach.usecases.coaching import invents_numbers
 
     okrs = OKRSet.model_validate(WEAK_SET)
     with recorder.use_cassette("critique_weak_set.yaml"):
-        res = critique(okrs, with_llm=True, settings=settings, llm=model)
+        res = critique(okrs, with_llm=True, settings=library_settings, llm=library_model)
     assert res.llm_used and res.fallback_reason is None
     assert res.report == review(okrs)  # rubric findings first, unchanged by the model
     assert res.commentary and all(len(c.text.split()) >= 4 for c in res.commentary)
     assert res.rewrites
+    from coach.usecases.coaching import anchor_words, grammar_problems
+    from coach.usecases.sense import content_words
+
     for rw in res.rewrites:
         assert rw.proposed_score > rw.original_score and rw.set_score_after >= rw.set_score_before
         assert not invents_numbers(rw.original, rw.proposed)
+        assert anchor_words(rw.original) & content_words(rw.proposed), rw  # the original's subject matter
+        assert grammar_problems(rw.proposed, objective=rw.target == "objective") == [], rw
+    # "Implement the new CRM" had two checked options: the recorded model chose between them
+    (obj,) = [rw for rw in res.rewrites if rw.target == "objective"]
+    assert "new CRM" in obj.proposed and "without the model" not in (obj.how or "")
 
 
 def test_recorded_rewrite_of_a_key_result(settings: Settings, model: LLM) -> None:
@@ -112,4 +145,17 @@ def test_recorded_rewrite_of_a_key_result(settings: Settings, model: LLM) -> Non
     assert res.candidates and all(c.proposed_score > res.original_score for c in res.candidates)
     assert "Raise win rate from <today's value> to 30%" in [c.proposed for c in res.candidates]
     assert not any(invents_numbers(res.original, c.proposed) for c in res.candidates)
-    assert res.llm_used  # the recorded model chose which candidate comes first
+    # a library wording would drop the user's 30%: one candidate is left, and the model is not asked to choose
+    assert len(res.candidates) == 1 and not res.llm_used
+
+
+def test_recorded_rewrite_of_a_task_objective(library_settings: Settings, library_model: LLM) -> None:
+    """Two checked outcome wordings of a delivery objective: the recorded model chooses the first."""
+    okrs = OKRSet.model_validate({"period": "2026-Q4", "team": "Ward 7", "objectives": [
+        {"title": "Roll out the new bedside handover checklist",
+         "key_results": ["Cut handover errors from 12 to 4 per month"]}]})
+    with recorder.use_cassette("rewrite_objective.yaml"):
+        res = rewrite(okrs=okrs, objective_index=0, settings=library_settings, llm=library_model, n=3)
+    assert res.llm_used and res.fallback_reason is None
+    assert len(res.candidates) == 2 and all("new bedside handover checklist" in c.proposed for c in res.candidates)
+    assert all(c.proposed_score > res.original_score for c in res.candidates)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -39,6 +40,64 @@ def index_path(settings: Settings, backend: str) -> Path:
     """One file per backend: asking for keyword search (`--bm25`) must not rebuild the vector index, or back."""
     p = settings.index_path
     return p if backend == "vector" else p.with_name(p.stem + "-bm25" + p.suffix)
+
+
+def seed_path(settings: Settings, backend: str) -> Path | None:
+    """A copy of the index for the built-in role library, kept beside the installed data (not in any HOME).
+
+    `okr-coach index` (run by scripts/setup.sh) leaves it there; a new HOME starts from a copy of it (milliseconds)
+    instead of embedding the whole library again (15-20 s on a busy 2-core machine), so the first request in a
+    new HOME keeps its time budget. Only for the built-in library: user folders change the content hash.
+    """
+    from coach.settings import DATA_ROOT
+
+    if backend != "vector" or settings.extra_corpus_dirs or (
+            Path(settings.corpus_dir).resolve() != (DATA_ROOT / "examples_corpus").resolve()):
+        return None  # keyword search builds in well under a second: no seed needed
+    return DATA_ROOT / ".index-seed" / f"examples-index-{backend}.db"
+
+
+def _copy_seed(settings: Settings, backend: str, path: Path) -> None:
+    """Start a missing index file from the seed when the seed was built from the same role files."""
+    seed = seed_path(settings, backend)
+    if seed is None or path.exists() or not seed.is_file():
+        return
+    want = corpus_hash(corpus_dirs(settings), backend)
+    try:
+        src = connect(seed)
+        try:
+            row = src.execute("select value from meta where key = 'corpus_hash'").fetchone()
+            if not row or row[0] != want:
+                return
+            tmp = path.with_name(path.name + f".seed-{os.getpid()}")
+            dst = connect(tmp)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+            os.replace(tmp, path)
+        finally:
+            src.close()
+    except Exception:  # noqa: BLE001 - a seed that cannot be read only costs a build
+        return
+
+
+def _write_seed(settings: Settings, backend: str, conn: Any) -> None:
+    seed = seed_path(settings, backend)
+    if seed is None:
+        return
+    try:
+        seed.parent.mkdir(parents=True, exist_ok=True)
+        tmp = seed.with_name(seed.name + f".tmp-{os.getpid()}")
+        dst = connect(tmp)
+        try:
+            conn.backup(dst)
+            dst.execute("pragma journal_mode=delete")
+        finally:
+            dst.close()
+        os.replace(tmp, seed)
+    except Exception:  # noqa: BLE001 - a read-only install has no seed; every new HOME then builds its own
+        return
 
 
 def corpus_dirs(settings: Settings) -> list[Path]:
@@ -131,6 +190,7 @@ class Index:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _copy_seed(settings, backend, self.path)
             self.conn = connect(self.path)
             self.ensure()
         except CorpusError:
@@ -218,6 +278,8 @@ class Index:
                          "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}.items():
                 c.execute("insert into meta (key, value) values (?, ?)", (k, v))
             c.execute("commit")
+            if str(self.path) != ":memory:":
+                _write_seed(self.settings, self.backend, c)
 
     def role_label_vectors(self) -> tuple[list[str], list[str], np.ndarray | None]:
         """Role names, aliases and missions with their vectors; read once per build (every search uses them)."""

@@ -96,10 +96,15 @@ class LocalServer:
 
 
 def _threads() -> int:
+    """llama.cpp threads. One on a machine with two cores or fewer: its worker threads spin while they wait for
+    each other, so two threads beside our own work (embedding, the rubric) and other processes on two cores made
+    the first answer take 5.9-15.4 s (median 11.3 s) against 2.1-3.8 s (median 2.6 s) with one thread (server
+    start + first completion, 5 runs each side by side; benchmarks/bench_cold_model.py measures it)."""
     raw = os.environ.get("OKR_COACH_LLM_THREADS")
     if raw and raw.isdigit() and int(raw) > 0:
         return int(raw)
-    return max(1, min(2, os.cpu_count() or 1))
+    cores = os.cpu_count() or 1
+    return 1 if cores <= 2 else min(4, cores // 2)
 
 
 def start_server(home: Path, *, n_ctx: int = 2048) -> LocalServer:

@@ -13,7 +13,7 @@ from coach.models import OKRSet, Report
 from coach.prompts import CritiquePrompt, render
 from coach.settings import Settings
 from coach.usecases.assemble import CommentOut
-from coach.usecases.coaching import candidates, choose
+from coach.usecases.coaching import candidates, choose, warm_up
 from coach.usecases.common import (
     LLMLike,
     fallback_text,
@@ -55,6 +55,17 @@ def clean_comment(text: str) -> str:
             break
     text = " ".join(kept)[:400]
     return text if len(re.findall(r"[A-Za-z]{2,}", text)) >= 4 else ""  # a word or two is not commentary
+
+
+def echoes(comment: str, title: str, key_results: list[str]) -> bool:
+    """The comment only repeats the user's own text (a small model often answers with the objective's title):
+    fewer than two words of its own is no advice."""
+    from coach.usecases.sense import content_words
+
+    own = content_words(title)
+    for kr in key_results:
+        own |= content_words(kr)
+    return len(content_words(comment) - own) < 2
 
 
 def _roles(settings: Settings) -> list[Role]:
@@ -143,11 +154,20 @@ def _coach(source: Callable[[], LLMLike], okrs: OKRSet, report: Report, settings
         outs = ask(f"objective {oi + 1} commentary", lambda: model.generate(
             messages=render("critique", prompt, settings=settings), schema=CommentOut, n=1, temperature=0.5,
             max_tokens=COMMENT_MAX_TOKENS, deadline=deadline))
-        if outs and (text := clean_comment(outs[0].comment)):
+        if outs and (text := clean_comment(outs[0].comment)) and not echoes(text, obj.title,
+                                                                          [k.text for k in obj.key_results]):
             comments.append(Commentary(objective_index=oi, text=text))
     if failures and down is None:
         notes.append("the model failed on some items; the rest is shown: " + "; ".join(failures[:4]))
     return comments, rewrites, rejected, worked, down
+
+
+def _start_warm(settings: Settings, llm: LLMLike | None) -> LLMLike:
+    """The model (started if needed), with the rewrite choice's fixed prompt read in: the starting thread's job."""
+    model = get_model(settings, llm)
+    if llm is None:
+        warm_up(model, settings)
+    return model
 
 
 def _objective_findings(report: Report, oi: int) -> list[tuple[str, object]]:
@@ -173,11 +193,13 @@ def critique(
         # until the deadline.
         from coach.usecases.draft import _Starting
 
-        starting = _Starting(settings, llm, getter=get_model)
+        starting = _Starting(settings, llm, getter=_start_warm)
         source: Callable[[], LLMLike] = lambda: starting.result(deadline)  # noqa: E731
     else:
         source = lambda: get_model(settings, llm)  # noqa: E731
     comments, rewrites, rejected, worked, down = _coach(source, okrs, report, settings, deadline, notes)
+    if not worked and deadline is not None and _ran_out_of_time(down, notes):
+        notes.append(COLD_START_NOTE.format(budget=settings.model_budget_s))
     if down is not None:
         return CritiqueResult(report=report, llm_used=False, fallback_reason=fallback_text(down), rewrites=rewrites,
                               rejected_rewrites=rejected,
@@ -189,6 +211,17 @@ def critique(
                               rejected_rewrites=rejected, notes=notes)
     return CritiqueResult(report=report, commentary=comments, rewrites=rewrites, llm_used=worked > 0,
                           rejected_rewrites=rejected, notes=notes)
+
+
+COLD_START_NOTE = (
+    "the model did not answer within the time budget ({budget:g} s): a cold start (llama.cpp loading the embedded "
+    "model and litellm's import, together about 3-9 s on a busy 2-core machine) leaves little of it; set "
+    "OKR_COACH_MODEL_BUDGET_S=20 to wait longer, or use `okr-coach serve`, where the model stays loaded")
+
+
+def _ran_out_of_time(down: ModelError | None, notes: list[str]) -> bool:
+    texts = ([down.message] if down is not None else []) + [n for n in notes if "model failed" in n]
+    return any("time budget" in t or "timed out" in t for t in texts)
 
 
 STRETCH_STEP = 0.3  # a move of 30% or more from the start is a stretch, not a commitment

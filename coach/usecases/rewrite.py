@@ -42,6 +42,13 @@ def rewrite(
                            original_score=item_score(report, objective_index, kr_index), report=report, llm_used=False)
     if result.original_score >= 100:
         return result  # nothing can score strictly higher
+    starting = None
+    if llm is None and deadline is not None:
+        # The model starts (seconds when cold) while the candidates are checked; waited for only until the deadline.
+        from coach.usecases.critique import _start_warm
+        from coach.usecases.draft import _Starting
+
+        starting = _Starting(settings, llm, getter=_start_warm)
     kept, why = candidates(okrs, report, objective_index, kr_index, settings=settings,
                            checker=SenseChecker(settings), roles=list(get_index(settings).roles),
                            role=role_or_none(okrs.role, settings))
@@ -49,7 +56,7 @@ def rewrite(
     kept = kept[: max(1, min(n, 8))]
     if len(kept) > 1:
         try:
-            model = get_model(settings, llm)
+            model = starting.result(deadline) if starting is not None else get_model(settings, llm)
             pick = choose(model, okrs, objective_index, kr_index, kept, settings=settings, deadline=deadline)
             kept = [pick] + [k for k in kept if k is not pick]
             result.llm_used = True
