@@ -216,9 +216,13 @@ class Index:
         if not force and self.meta("corpus_hash") == want:
             return False
         # Several workers or processes starting together on one machine: one builds, the others wait and reuse it.
+        import contextlib
+
         from filelock import FileLock
 
-        with FileLock(str(self.path) + ".build.lock", timeout=600):
+        # An in-memory index (a read-only data folder's fallback) is this process's own: nothing to share or lock.
+        in_memory = str(self.path) == ":memory:"
+        with contextlib.nullcontext() if in_memory else FileLock(str(self.path) + ".build.lock", timeout=600):
             if not force and self.meta("corpus_hash") == want:
                 self._labels = None  # built by another process meanwhile
                 return False
