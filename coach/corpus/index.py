@@ -19,7 +19,7 @@ from coach.corpus.library import Role, load_roles
 from coach.errors import CorpusError
 from coach.settings import Settings
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"  # 4: role-title cores ("role_core" rows) for role matching
 
 
 def connect(path: Path | str) -> Any:
@@ -94,6 +94,12 @@ def sense_rows(roles: list[Role]) -> list[tuple[str, str, str]]:
                 if metric:
                     names.setdefault(metric.lower(), metric)
         out += [("metric", r.slug, n) for n in names.values()]
+    # what a role's names and aliases are about, without the words for rank ("Nurse Manager" -> "nurse")
+    from coach.corpus.library import title_core
+
+    for r in roles:
+        cores = dict.fromkeys(c for c in (title_core(t) for t in (r.role, *r.aliases)) if c)
+        out += [("role_core", r.slug, c) for c in cores]
     return out
 
 
@@ -247,8 +253,12 @@ class Index:
                 vs = [np.frombuffer(v, dtype=np.float32) for _, _, v in got if v is not None]
                 return [(s, t) for s, t, _ in got], (np.vstack(vs) if vs and len(vs) == len(got) else None)
 
-            self._sense = (stack("objective"), stack("metric"), stack("kr"))
+            self._sense = (stack("objective"), stack("metric"), stack("kr"), stack("role_core"))
         return self._sense
+
+    def role_core_vectors(self) -> tuple[list[tuple[str, str]], np.ndarray | None]:
+        """(slug, core) pairs and vectors of what each role's names and aliases are about (see title_core)."""
+        return self.library_vectors()[3]
 
     def close(self) -> None:
         self.conn.close()

@@ -45,7 +45,7 @@ def _calibration() -> dict[str, float]:
 
 # Used only if the calibration file is missing; the file holds the measured values.
 DEFAULT_THRESHOLDS = {"objective_meaning": 0.35, "metric_meaning": 0.45, "kr_objective": 0.15, "topic": 0.45,
-                      "role_accept": 0.55, "role_margin": 0.02}
+                      "role_accept": 0.70, "role_margin": 0.02, "role_margin_weight": 0.5}
 
 
 class SenseReport(BaseModel):
