@@ -103,12 +103,57 @@ def test_derived_targets_move_the_right_way_and_commit_less_than_they_stretch(va
 
 
 def test_metric_arguments_read_units_and_refuse_junk() -> None:
-    assert parse_metric("win rate=21%").model_dump() == {"name": "win rate", "value": 21.0, "unit": "%"}
+    assert parse_metric("win rate=21%").model_dump() == {"name": "win rate", "value": 21.0, "unit": "%",
+                                                         "direction": None}
     assert parse_metric("pipeline = $1.2M").value == 1_200_000
     assert parse_metric("restore time: 30 hours").unit == "hours"
     assert parse_metric("net promoter score").value is None
     with pytest.raises(InputError, match="today's value"):
         parse_metric("win rate=a lot")
+
+
+def test_the_user_says_which_way_is_better_and_the_draft_follows() -> None:
+    m = parse_metric("table turns per evening=1.8, higher is better")
+    assert (m.name, m.value, m.direction) == ("table turns per evening", 1.8, "up")
+    assert parse_metric("goals conceded per match=1.6 (lower is better)").direction == "down"
+    assert parse_metric("staff turnover=20% up").direction == "up"
+    assert parse_metric("bookings per month=5").unit == "count"  # no currency written: not money
+    up = derive_target(1.8, "count", "table turnover per evening", "aspirational", down=False)
+    assert up > 1.8 and up == round(up, 1) and up != round(up)  # the user's precision, not rounded to 2
+    assert derive_target(1.6, "count", "goals conceded per match", "committed", down=True) < 1.6
+
+
+def test_a_user_metric_is_added_to_the_library_objective_not_put_in_place_of_its_result(settings: Settings) -> None:
+    res = draft(role="Healthcare Team Lead", context=DraftContext(metrics=["nurse turnover=20%"], period="2026-Q3"),
+                n=1, settings=settings, llm=_choices("A"))
+    role = _library(settings, "healthcare-team-lead")
+    library = {ex.objective: list(ex.key_results) for ex in role.good}
+    for d in res.drafts:
+        kept = [k.text for k in d.details if k.source == "role_library"]
+        mine = [k for k in d.details if k.source == "user"]
+        assert len(mine) == 1 and mine[0].baseline.value == 20 and parse_kr(mine[0].text).baseline == 20
+        if "turnover" in " ".join(library[d.objective]).lower():
+            assert len(d.key_results) == len(library[d.objective])  # it measures the user's metric: numbers swapped
+        else:
+            assert kept == library[d.objective]  # every library key result stays, the user's comes on top
+
+
+def test_why_lines_say_what_each_key_result_measures_and_why_it_moves_the_objective(settings: Settings) -> None:
+    res = draft(role="Healthcare Team Lead", context=DraftContext(period="2026-Q3"), n=1, settings=settings,
+                llm=_choices("A"))
+    role = _library(settings, "healthcare-team-lead")
+    whys = {ex.objective: ex.why for ex in role.good}
+    for d in res.drafts:
+        lines = [k.why for k in d.details]
+        assert len(set(lines)) == len(lines)  # one line per key result, not one generic sentence
+        for k in d.details:
+            assert k.why.startswith("Measures ")
+            words = {w for w in k.text.lower().split() if len(w) > 4 and w.isalpha()}
+            assert words & set(k.why.lower().split()), (k.text, k.why)  # it names what this one measures
+        # at least one reason per objective is quoted from the library's own why, never made up
+        quoted = [w.split("Why it moves the objective: ", 1)[1].rstrip(".") for w in lines
+                  if "Why it moves the objective: " in w]
+        assert quoted and all(q.lower() in whys[d.objective].lower() for q in quoted)
 
 
 def test_a_metric_without_a_value_is_written_from_todays_value(settings: Settings) -> None:

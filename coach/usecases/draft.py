@@ -28,9 +28,16 @@ from coach.krparse import parse_kr
 from coach.models import Objective, OKRSet
 from coach.prompts import DraftCandidateCtx, DraftPrompt, render
 from coach.settings import Settings
-from coach.usecases.assemble import lower_is_better, metric_phrase, sentence
+from coach.usecases.assemble import metric_phrase, sentence
 from coach.usecases.common import LLMLike, fallback_text, get_model, model_name, rescore
-from coach.usecases.numbers import derive_target, number_text, replace_number, scale_library_target, unit_of
+from coach.usecases.numbers import (
+    derive_target,
+    number_text,
+    replace_number,
+    scale_library_target,
+    unit_of,
+    user_lower_is_better,
+)
 from coach.usecases.results import (
     Ambition,
     Draft,
@@ -262,19 +269,32 @@ def _matches(user: UserMetric, kr: CandKR) -> bool:
 def user_kr(user: UserMetric, objective: str, ambition: Ambition) -> CandKR:
     """A key result for a metric the user named: their value as the start, a target at the chosen ambition."""
     unit = unit_of(user)
-    up = not lower_is_better(user.name, unit)
+    down, said = user_lower_is_better(user)
+    up = not down
     today = f" (today {number_text(user.value, unit)}, as you gave it)" if user.value is not None else ""
     why = (f"Measures {user.name}, the metric you named{today}. It is here because you track it; keep it if "
            f"moving it is part of \"{objective.rstrip('.')}\", or ask for another objective.")
     if user.value is None:
         return _placeholder_kr(user.name, up, unit, why=why, kind=None, source="user", detail="your metric",
                                ambition=ambition)
-    t = derive_target(user.value, unit, user.name, ambition)
+    t = derive_target(user.value, unit, user.name, ambition, down=down)
     verb = "raise" if t > user.value else ("shorten" if unit in ("days", "hours", "weeks") else "cut")
     text = sentence(verb, user.name, user.value, t, unit)
     return CandKR(text=text, why=why, kind=None, source="user", detail="your metric and value", metric=user.name,
                   baseline=NumberSource(value=user.value, source="user", note="your value, unchanged"),
-                  target=NumberSource(value=t, source="derived", note=f"{ambition} target derived from your value"))
+                  target=NumberSource(value=t, source="derived", note=_target_note(user, ambition, down, said)))
+
+
+def _target_note(user: UserMetric, ambition: Ambition, down: bool, said: bool, by: str = "you") -> str:
+    how = {"committed": "a reachable step (expected to land in full)",
+           "aspirational": "a stretch (0.7 of the way counts as success)"}[ambition]
+    note = f"{ambition} target derived from your value: {how}"
+    if said:
+        return note + f"; {'less' if down else 'more'} is better, as {by} said" if by == "you" else \
+            note + f"; {'less' if down else 'more'} is better, as {by} shows"
+    other = "higher" if down else "lower"
+    return (note + f"; assumes {'less' if down else 'more'} is better, read from the metric's name (if not, write "
+            f"'{user.name}=<value>, {other} is better')")
 
 
 def apply_user_metrics(c: Candidate, metrics: list[UserMetric], ambition: Ambition, max_krs: int) -> Candidate:
@@ -284,15 +304,20 @@ def apply_user_metrics(c: Candidate, metrics: list[UserMetric], ambition: Ambiti
         if hit is None:
             new = user_kr(um, c.objective, ambition)
             if len(c.krs) >= max_krs:
+                gone = c.krs[-1]
                 c.krs[-1] = new
-                c.notes.append(f"the last library key result made room for your metric {um.name!r}")
+                c.notes.append(f"{gone.text!r} made room for your metric {um.name!r}")
             else:
                 c.krs.append(new)
             continue
         if um.value is None:
             continue  # the user named a metric the draft already measures
         unit = unit_of(um)
-        t = derive_target(um.value, unit, um.name, ambition)
+        down, said = user_lower_is_better(um)
+        if not said and hit.baseline is not None and hit.target is not None and hit.baseline.value is not None \
+                and hit.target.value is not None and hit.baseline.value != hit.target.value:
+            down, said = hit.target.value < hit.baseline.value, True  # the library example says which way
+        t = derive_target(um.value, unit, um.name, ambition, down=down)
         text = None
         if hit.baseline is not None and hit.baseline.value is not None and hit.target is not None \
                 and hit.target.value is not None:
@@ -305,7 +330,8 @@ def apply_user_metrics(c: Candidate, metrics: list[UserMetric], ambition: Ambiti
         hit.source = "user"
         hit.detail = (hit.detail or "") + "; numbers are yours"
         hit.baseline = NumberSource(value=um.value, source="user", note="your value, unchanged")
-        hit.target = NumberSource(value=t, source="derived", note=f"{ambition} target derived from your value")
+        hit.target = NumberSource(value=t, source="derived", note=_target_note(
+            um, ambition, down, said, by="you" if um.direction is not None else "the library example"))
     return c
 
 
@@ -547,7 +573,7 @@ def draft(
         cands = _rank_by_query([library_candidate(r, ex, ambition) for ex in r.good], query)
     else:
         cands = _rank_by_query([neutral_candidate(p, ambition) for p in neutral_patterns(settings.corpus_dir)],
-                               query or role.strip())
+                               ". ".join(x for x in (role.strip(), query) if x))
     previous = {" ".join(p.lower().split()) for p in ctx.previous}
     if fb.another and not ctx.objective:
         kept = [c for c in cands if " ".join(c.objective.lower().split()) not in previous]
@@ -555,7 +581,9 @@ def draft(
     for c in cands:
         c.krs = [k for k in c.krs if not _excluded(k, fb.exclude)]
         c.krs = c.krs[: fb.max_krs]
-        apply_user_metrics(c, ctx.metrics, ambition, max(fb.max_krs, 2))
+        # the user's own metrics come on top of three library key results (a fourth), not in place of the result
+        # the example was built around; with "fewer key results" they take the last place instead
+        apply_user_metrics(c, ctx.metrics, ambition, fb.max_krs + 1 if fb.max_krs >= 3 else max(fb.max_krs, 2))
 
     # Everything the answer needs is built before the model is asked: its votes only reorder the drafts, so
     # what is left of the budget after the model is a sort and the output.
