@@ -60,7 +60,7 @@ from coach.usecases.sense import (
 
 MAX_SAMPLES = 8
 # Kept back from the model's share of the budget: ranking and printing the answer after its last request.
-RESERVE_S = 0.5
+RESERVE_S = 1.0
 MAX_CANDIDATES = 3  # shown to the model to choose from (objectives only: a short prompt reads fast)
 MAX_DRAFTS = 12
 DRAFT_MAX_TOKENS = 24
@@ -98,6 +98,7 @@ class Candidate:
     detail: str
     relevance: float = 0.0
     votes: int = 0
+    measures_user: int = 0  # how many of the user's metrics a library key result of this objective measures
     notes: list[str] = field(default_factory=list)
 
 
@@ -229,9 +230,18 @@ def neutral_patterns(corpus_dir: Path) -> tuple[NeutralPattern, ...]:
     return tuple(NeutralPattern.model_validate(p) for p in data["patterns"])
 
 
+_DURATION = re.compile(r"^(?:the\s+)?(?:median\s+|average\s+|mean\s+)?(?:days|hours|weeks|minutes|time)\s+"
+                       r"(?:to|from|until|before|between)\b|\btime to\b|\bcycle\b|\bwait|\blead time\b")
+
+
+def down_verb(metric: str, unit: str) -> str:
+    """'shorten' for a duration ('days to hire'), 'cut' for an amount ('hours spent on rework', 'days lost')."""
+    return "shorten" if unit in ("days", "hours", "weeks") and _DURATION.search(metric.lower()) else "cut"
+
+
 def _placeholder_kr(metric: str, up: bool, unit: str, *, why: str, kind: str | None, source: str,
                     detail: str, ambition: Ambition) -> CandKR:
-    verb = ("Raise" if up else ("Shorten" if unit in ("days", "hours", "weeks") else "Cut"))
+    verb = "Raise" if up else down_verb(metric, unit).capitalize()
     step = "about 10%" if ambition == "committed" else "about 30%"
     text = f"{verb} {metric_phrase(metric)} from {TODAY} to {TARGET}"
     return CandKR(text=text, why=why, kind=kind, source=source, detail=detail, metric=metric,  # type: ignore[arg-type]
@@ -241,7 +251,9 @@ def _placeholder_kr(metric: str, up: bool, unit: str, *, why: str, kind: str | N
 
 
 def neutral_candidate(p: NeutralPattern, ambition: Ambition) -> Candidate:
-    krs = [_placeholder_kr(k.metric, k.up, k.unit, why=k.why, kind=k.kind, source="role_neutral",
+    krs = [_placeholder_kr(k.metric, k.up, k.unit, kind=k.kind, source="role_neutral",
+                           why=f"Measures {k.metric}, {_KIND_WORDS[k.kind]}. Why it moves the objective: "
+                               f"{k.why[0].lower()}{k.why[1:].rstrip('.')}.",
                            detail=f"role-neutral pattern: {p.outcome}", ambition=ambition) for k in p.key_results]
     return Candidate(objective=p.objective, krs=krs, why=p.why, source="role_neutral",
                      objective_source="role_neutral", detail=f"role-neutral pattern for {p.outcome}")
@@ -278,7 +290,7 @@ def user_kr(user: UserMetric, objective: str, ambition: Ambition) -> CandKR:
         return _placeholder_kr(user.name, up, unit, why=why, kind=None, source="user", detail="your metric",
                                ambition=ambition)
     t = derive_target(user.value, unit, user.name, ambition, down=down)
-    verb = "raise" if t > user.value else ("shorten" if unit in ("days", "hours", "weeks") else "cut")
+    verb = "raise" if t > user.value else down_verb(user.name, unit)
     text = sentence(verb, user.name, user.value, t, unit)
     return CandKR(text=text, why=why, kind=None, source="user", detail="your metric and value", metric=user.name,
                   baseline=NumberSource(value=user.value, source="user", note="your value, unchanged"),
@@ -310,6 +322,7 @@ def apply_user_metrics(c: Candidate, metrics: list[UserMetric], ambition: Ambiti
             else:
                 c.krs.append(new)
             continue
+        c.measures_user += 1
         if um.value is None:
             continue  # the user named a metric the draft already measures
         unit = unit_of(um)
@@ -324,7 +337,7 @@ def apply_user_metrics(c: Candidate, metrics: list[UserMetric], ambition: Ambiti
             step = replace_number(hit.text, hit.baseline.value, um.value)
             text = replace_number(step, hit.target.value, t) if step else None
         if text is None or parse_kr(text).baseline != um.value:
-            text = sentence("raise" if t > um.value else ("shorten" if unit in ("days", "hours", "weeks") else "cut"),
+            text = sentence("raise" if t > um.value else down_verb(hit.metric or um.name, unit),
                             hit.metric or um.name, um.value, t, unit)
         hit.text = _plural_units(text)
         hit.source = "user"
@@ -438,7 +451,7 @@ def free_candidate(out: FreeDraft, metrics: list[UserMetric], ambition: Ambition
             krs.append(_placeholder_kr(k.metric, up, k.unit, why=k.why, kind=None, source="model",
                                        detail="the model's metric", ambition=ambition))
             continue
-        verb = "raise" if up else ("shorten" if k.unit in ("days", "hours", "weeks") else "cut")
+        verb = "raise" if up else down_verb(k.metric, k.unit)
         krs.append(CandKR(text=sentence(verb, k.metric, k.baseline, k.target, k.unit), why=k.why, kind=None,
                           source="model", detail="the model's metric and numbers", metric=k.metric,
                           baseline=NumberSource(value=k.baseline, source="model", note="the model's guess; check it"),
@@ -777,9 +790,11 @@ def _finish(cands: list[Candidate], base: OKRSet, checker: SenseChecker, setting
 
 
 def _rank(scored: list[tuple[Candidate, Draft]]) -> list[Draft]:
-    """The rubric ranks; among equal scores the model's votes, then closeness to what the user asked for."""
-    order = sorted(range(len(scored)), key=lambda i: (-scored[i][1].score, -scored[i][0].votes,
-                                                      -scored[i][0].relevance, i))
+    """Objectives whose own key results already measure the user's metrics come first (the library built them
+    around that metric); then the rubric ranks; among equal scores the model's votes, then closeness to what the
+    user asked for."""
+    order = sorted(range(len(scored)), key=lambda i: (-scored[i][0].measures_user, -scored[i][1].score,
+                                                      -scored[i][0].votes, -scored[i][0].relevance, i))
     ranked = [scored[i][1] for i in order][:MAX_DRAFTS]
     for i, d in enumerate(ranked, 1):
         d.rank = i

@@ -106,6 +106,13 @@ def derive_target(value: float, unit: str, metric: str, ambition: Ambition, *, d
         if cap is not None:
             t = min(t, value + GAP[ambition] * (cap - value))
     r = _round(t, unit) if unit == "count" or abs(t) >= 10 else round(t, 2)
+    if unit == "count" and float(value).is_integer():
+        # whole counts round toward today's value when committed and away from it when aspirational, so the
+        # two ambitions differ even for small counts (5 bookings: 6 committed, 7 aspirational)
+        import math
+
+        toward = ambition == "committed"
+        r = float(math.floor(t) if (toward != down) else math.ceil(t))
     places = len(f"{value:g}".partition(".")[2]) if "e" not in f"{value:g}" else 0
     if places and unit in ("count", "x", "points"):
         r = round(t, max(places, 1))
