@@ -211,6 +211,36 @@ def test_feedback_revises_the_draft(settings: Settings) -> None:
     assert committed.ambition == "committed"
 
 
+def test_more_ambitious_on_an_aspirational_draft_stretches_targets_but_never_the_users_start(
+        settings: Settings) -> None:
+    ctx = DraftContext(period="2026-Q3", metrics=["win rate=21%"])
+    first = draft(role="Account Executive", context=ctx, n=1, settings=settings, llm=_choices("A"))
+    more = draft(role="Account Executive", n=1, settings=settings, llm=_choices("A"),
+                 context=ctx.model_copy(update={"feedback": ["more ambitious"]}))
+    assert more.ambition == "aspirational" and "stretched" in more.feedback_applied[0]
+    before = {d.objective: d for d in first.drafts}
+    compared = 0
+    for d in more.drafts:
+        old = before[d.objective]
+        for k_new, k_old in zip(d.details, old.details):
+            assert k_new.baseline == k_old.baseline  # starts never move
+            if k_old.target and k_old.target.value is not None and k_new.baseline and k_new.baseline.value is not None:
+                b = k_new.baseline.value
+                assert abs(k_new.target.value - b) >= abs(k_old.target.value - b)
+                compared += abs(k_new.target.value - b) > abs(k_old.target.value - b)
+                if "%" in k_new.text and "retention" not in k_new.text:
+                    assert k_new.target.value <= 100
+    assert compared > 0
+
+
+def test_removing_key_results_trims_the_reason_that_spoke_of_them(settings: Settings) -> None:
+    res = draft(role="Account Executive", n=1, settings=settings, llm=_choices("A"),
+                context=DraftContext(period="2026-Q3", feedback=["no revenue metrics"]))
+    for d in res.drafts:
+        if d.why:
+            assert "bookings" not in d.why.lower() or any("bookings" in k.lower() for k in d.key_results)
+
+
 def test_a_model_failure_still_gives_the_library_drafts_and_says_so(settings: Settings) -> None:
     res = draft(role="Finance", context=DraftContext(period="2026-Q3"), settings=settings,
                 llm=EmbeddedLike(ModelError("the model request timed out: Timeout")))

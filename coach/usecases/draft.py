@@ -35,6 +35,7 @@ from coach.usecases.numbers import (
     number_text,
     replace_number,
     scale_library_target,
+    stretch_target,
     unit_of,
     user_lower_is_better,
 )
@@ -126,9 +127,10 @@ def _why_clauses(why: str | None) -> list[str]:
     return [p.strip(" ,.") for p in parts if len(content_words(p)) >= 2]
 
 
-def _best_clause(kr_text: str, clauses: list[str]) -> str | None:
-    """The clause of the library's why that speaks about this key result (most shared content words), if any."""
-    want = content_words(measured(kr_text))
+def _best_clause(kr_text: str, clauses: list[str], also: str = "") -> str | None:
+    """The clause of the library's why that speaks about this key result (most shared content words), if any.
+    `also`: the library's description of the metric, whose words count too ('length of the sales cycle')."""
+    want = content_words(measured(kr_text)) | content_words(also)
     scored = sorted(((len(content_words(c) & want), -i, c) for i, c in enumerate(clauses)), reverse=True)
     return scored[0][2] if scored and scored[0][0] > 0 else None
 
@@ -160,7 +162,7 @@ def kr_why(text: str, objective: str, *, kind: str | None, role: Role | None = N
         what = f"{what} ({m.description.rstrip('.')[0].lower()}{m.description.rstrip('.')[1:]})"
     head = f"Measures {what}"
     head += f", {_KIND_WORDS[kind]}" if kind in _KIND_WORDS else ""
-    clause = _best_clause(text, _why_clauses(library_why))
+    clause = _best_clause(text, _why_clauses(library_why), m.description or "" if m is not None else "")
     if clause:
         return f"{head}. Why it moves the objective: {clause[0].lower()}{clause[1:]}."
     if reason:
@@ -355,6 +357,25 @@ def _plural_units(text: str) -> str:
 
 # -- feedback -----------------------------------------------------------------------------------------------
 
+STRETCH = 1.5  # "more ambitious" on a draft that is aspirational already: each target's step, half as far again
+
+
+def _stretch(c: Candidate, factor: float) -> None:
+    """Every target with a known start moves `factor` times as far from it (shares stay within 0-100%, amounts
+    above zero); the start, the user's or the library's, is never touched."""
+    for k in c.krs:
+        if k.baseline is None or k.target is None or k.baseline.value is None or k.target.value is None:
+            continue
+        b, t = k.baseline.value, k.target.value
+        p = parse_kr(k.text)
+        new = stretch_target(b, t, p.unit or "count", p.metric or "", factor)
+        text = replace_number(k.text, t, new) if new != t else None
+        if text is None or parse_kr(text).target != new:
+            continue
+        k.text = text
+        k.target = NumberSource(value=new, source="derived",
+                                note=f"stretched {factor:g}x further on your feedback 'more ambitious' (was {t:g})")
+
 
 @dataclass
 class Feedback:
@@ -362,6 +383,7 @@ class Feedback:
     exclude: set[str] = field(default_factory=set)
     max_krs: int = 3
     another: bool = False
+    more: bool = False  # "more ambitious": when the draft is aspirational already, stretch its targets further
     applied: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
 
@@ -378,6 +400,7 @@ def read_feedback(items: list[str]) -> Feedback:
             continue
         if re.search(r"\b(more|bolder|higher) (ambitious|stretch|targets?)\b|\bmore ambition|\bstretch\b|\bbolder\b", t):
             fb.ambition = "aspirational"
+            fb.more = True
             fb.applied.append(f"{raw!r}: aspirational targets")
         elif re.search(r"\b(less|too) ambitious\b|\brealistic\b|\bsafer\b|\bcommitted\b|\breachable\b", t):
             fb.ambition = "committed"
@@ -557,6 +580,10 @@ def draft(
     notes: list[str] = []
     fb = read_feedback(ctx.feedback)
     ambition: Ambition = fb.ambition or ctx.ambition
+    stretch = STRETCH if fb.more and ctx.ambition == "aspirational" else 1.0
+    if stretch > 1.0:
+        fb.applied = [a.replace(": aspirational targets", f": targets stretched {stretch:g}x further than the "
+                                "aspirational ones") for a in fb.applied]
     r: Role | None = match.role if match.in_library else None
     if match.how in ("similar", "words") and match.in_library:
         notes.append(f"no role named {role.strip()!r}; drafted for the nearest library role {match.role.role!r} "
@@ -591,12 +618,19 @@ def draft(
     if fb.another and not ctx.objective:
         kept = [c for c in cands if " ".join(c.objective.lower().split()) not in previous]
         cands = kept[1:] if not previous and len(kept) > 1 else kept or cands
+    before = {id(c): len(c.krs) for c in cands}
     for c in cands:
         c.krs = [k for k in c.krs if not _excluded(k, fb.exclude)]
         c.krs = c.krs[: fb.max_krs]
         # the user's own metrics come on top of three library key results (a fourth), not in place of the result
         # the example was built around; with "fewer key results" they take the last place instead
         apply_user_metrics(c, ctx.metrics, ambition, fb.max_krs + 1 if fb.max_krs >= 3 else max(fb.max_krs, 2))
+        if stretch > 1.0:
+            _stretch(c, stretch)
+        if c.why and len(c.krs) < before.get(id(c), len(c.krs)):
+            # the library's reason speaks of key results the feedback removed: keep the parts that still apply
+            kept = [cl for cl in _why_clauses(c.why) if any(_best_clause(k.text, [cl]) for k in c.krs)]
+            c.why = ("; ".join(kept) + ".") if kept else None
 
     # Everything the answer needs is built before the model is asked: its votes only reorder the drafts, so
     # what is left of the budget after the model is a sort and the output.

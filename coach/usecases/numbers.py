@@ -107,12 +107,22 @@ def derive_target(value: float, unit: str, metric: str, ambition: Ambition, *, d
             t = min(t, value + GAP[ambition] * (cap - value))
     r = _round(t, unit) if unit == "count" or abs(t) >= 10 else round(t, 2)
     if unit == "count" and float(value).is_integer():
-        # whole counts round toward today's value when committed and away from it when aspirational, so the
-        # two ambitions differ even for small counts (5 bookings: 6 committed, 7 aspirational)
+        # whole counts: committed rounds toward today's value (at least one step), aspirational to the nearest
+        # whole number and always at least one step further than committed (5 bookings: 6 committed, 7
+        # aspirational; 4 falls: 3 committed, 3 -> 2 aspirational only when 2.8 rounds there)
         import math
 
-        toward = ambition == "committed"
-        r = float(math.floor(t) if (toward != down) else math.ceil(t))
+        sign = -1.0 if down else 1.0
+        committed = float(math.ceil(value * (1 - STEP["committed"])) if down
+                          else math.floor(value * (1 + STEP["committed"])))
+        if committed == value:
+            committed = value + sign
+        if ambition == "committed":
+            r = committed
+        else:
+            r = float(round(t))
+            if abs(r - value) <= abs(committed - value):
+                r = committed + sign
     places = len(f"{value:g}".partition(".")[2]) if "e" not in f"{value:g}" else 0
     if places and unit in ("count", "x", "points"):
         r = round(t, max(places, 1))
@@ -130,6 +140,19 @@ def scale_library_target(baseline: float, target: float, unit: str) -> float:
     r = _round(t, unit)
     if r == baseline:
         r = baseline + (1 if target > baseline else -1)
+    return r
+
+
+def stretch_target(baseline: float, target: float, unit: str, metric: str, factor: float) -> float:
+    """The target moved `factor` times as far from the start: shares stay within 100% (unless they may pass it),
+    nothing goes below zero; the target itself when there is no room."""
+    new = baseline + (target - baseline) * factor
+    if unit == "%" and not _CAN_EXCEED_100.search(metric.lower()):
+        new = min(new, 100.0)
+    new = max(new, 0.0)
+    r = _round(new, unit) if unit != "count" or abs(new) >= 10 else round(new, 1)
+    if (target > baseline and r <= target) or (target < baseline and r >= target):
+        return target
     return r
 
 
