@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     home = tempfile.mkdtemp(prefix="okr-serve-")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OKR_COACH_HOME": home, "OKR_COACH_LLM_CACHE": "0",
+           # the anonymous model-request limit (6 a minute) would answer the later requests with 429
+           "OKR_COACH_ANONYMOUS_MODEL_RATE_LIMIT_PER_MINUTE": "1000",
            "LITELLM_LOCAL_MODEL_COST_MAP": "True", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     subprocess.run([sys.executable, "-m", "coach", "index"], env=env, capture_output=True, timeout=900)
     with socket.socket() as s:
@@ -50,8 +52,12 @@ def main(argv: list[str] | None = None) -> int:
             body = {"role": "Account Executive", "n": 1,
                     "context": {"period": "2026-Q3", "metrics": [f"win rate={20 + i}%"]}}
             t0 = time.perf_counter()
-            r = httpx.post(url + "/v1/draft", json=body, timeout=300).json()
+            resp = httpx.post(url + "/v1/draft", json=body, timeout=300)
             secs = time.perf_counter() - t0
+            r = resp.json()
+            if resp.status_code != 200:
+                print(f"{'cold' if i == 0 else 'warm'} {secs:6.2f}s  HTTP {resp.status_code}: {str(r)[:160]}")
+                continue
             rows.append((secs, r.get("llm_used"), r.get("fallback_reason")))
             print(f"{'cold' if i == 0 else 'warm'} {secs:6.2f}s  model vote: {'yes' if r.get('llm_used') else 'no'}"
                   + (f"  ({r['fallback_reason'][:90]})" if r.get("fallback_reason") else ""))

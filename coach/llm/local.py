@@ -99,7 +99,11 @@ def _threads() -> int:
     raw = os.environ.get("OKR_COACH_LLM_THREADS")
     if raw and raw.isdigit() and int(raw) > 0:
         return int(raw)
-    return max(1, min(2, os.cpu_count() or 1))
+    # One thread by default: on the 2-core machines this runs on, shared with the embedder and other processes,
+    # a vote took 0.3 s with one thread and 1.2-1.5 s with two (llama.cpp's threads wait on each other when a
+    # core is taken); benchmarks/draft_quality.py and bench_service_draft.py measure it. Set
+    # OKR_COACH_LLM_THREADS on a machine with idle cores to use more.
+    return 1
 
 
 def start_server(home: Path, *, n_ctx: int = 2048) -> LocalServer:

@@ -637,8 +637,15 @@ def draft(
     scored = _finish(cands, base, checker, settings, notes)
     model_deadline = None if deadline is None else deadline - RESERVE_S
     llm_used, fallback_reason, used_model = False, None, None
+    lead = _lead(scored)
+    embedded = is_embedded(llm) if llm is not None else settings.model == "local"
     if len(cands) <= 1 and ctx.objective:
         notes.append("key results for your objective come from the library; no model choice was needed")
+    elif embedded and len(lead) == 1 and len(scored) > 1:
+        # the embedded model only breaks ties at the top; with none, its vote could not change the first draft
+        why_first = "it alone already measures your metric" if lead[0].measures_user else "it scores highest"
+        notes.append(f"the model was not asked: the first draft comes first because {why_first}, whatever the "
+                     "model would choose")
     else:
         try:
             model = starting.result(model_deadline) if starting is not None else get_model(settings, llm)
@@ -646,7 +653,8 @@ def draft(
             if not is_embedded(model) and not ctx.objective:
                 free = _free_drafts(model, r, role, ctx, fb, ambition, settings, seed, model_deadline, notes)
                 scored += _finish(free, base, checker, settings, notes)
-            top = [c for c, _ in scored][:MAX_CANDIDATES]
+                lead = _lead(scored)
+            top = lead if len(lead) > 1 else [c for c, _ in scored][:MAX_CANDIDATES]
             asked = False
             if len(top) > 1:
                 _choose(model, top, r, role, ctx, settings, n=n, seed=seed, deadline=model_deadline, notes=notes)
@@ -821,6 +829,16 @@ def _finish(cands: list[Candidate], base: OKRSet, checker: SenseChecker, setting
     if dropped:
         notes.append(f"{len(dropped)} candidate(s) dropped by the sense check: " + "; ".join(dropped[:3]))
     return drafts
+
+
+def _lead(scored: list[tuple[Candidate, Draft]]) -> list[Candidate]:
+    """The candidates tied at the top before the model votes (same number of the user's metrics measured, same
+    score), closest to the request first: the ones the model's vote can still put first."""
+    if not scored:
+        return []
+    pre = sorted(scored, key=lambda cd: (-cd[0].measures_user, -cd[1].score, -cd[0].relevance))
+    best = (pre[0][0].measures_user, pre[0][1].score)
+    return [c for c, d in pre if (c.measures_user, d.score) == best][:MAX_CANDIDATES]
 
 
 def _rank(scored: list[tuple[Candidate, Draft]]) -> list[Draft]:
