@@ -128,22 +128,26 @@ def _copy_seed(path: Path, want: str) -> bool:
     seed = seed_dir() / path.name
     if path.exists() or not seed.is_file():
         return False
+    import os
+
+    tmp = path.with_name(path.name + f".seed-{os.getpid()}")
     try:
         c = connect(seed)
         try:
             row = c.execute("select value from meta where key = 'corpus_hash'").fetchone()
+            if not row or row[0] != want:
+                return False
+            out = connect(tmp)
+            try:
+                c.backup(out)  # SQLite's own copy: consistent even while the seed is open elsewhere
+            finally:
+                out.close()
         finally:
             c.close()
-        if not row or row[0] != want:
-            return False
-        import os
-        import shutil
-
-        tmp = path.with_name(path.name + f".seed-{os.getpid()}")
-        shutil.copyfile(seed, tmp)
         os.replace(tmp, path)
         return True
     except Exception:  # noqa: BLE001 - a seed that cannot be read is ignored: the index is built instead
+        tmp.unlink(missing_ok=True)
         return False
 
 
