@@ -258,6 +258,29 @@ def test_every_vote_request_carries_the_deadline_and_none_starts_past_it(setting
     assert len(llm.calls) <= 1 and res.drafts  # the budget is spent: the library drafts, without more votes
 
 
+def test_a_request_that_ignores_its_deadline_is_not_waited_for(settings: Settings) -> None:
+    """A client whose request outlives its timeout (a first litellm call did, on a busy machine): the draft stops
+    waiting at the deadline, answers from the library and says why."""
+    import threading
+
+    release = threading.Event()
+
+    class Stuck(EmbeddedLike):
+        def generate(self, **kwargs):  # noqa: ANN003, ANN201
+            self.calls.append(kwargs)
+            release.wait(120)  # never answers within the budget
+            return []
+
+    llm = Stuck()
+    try:
+        res = draft(role="Finance", context=DraftContext(period="2026-Q3"), n=2, settings=settings, llm=llm,
+                    budget_s=1.5)
+    finally:
+        release.set()
+    assert res.drafts and not res.llm_used and "timed out" in (res.fallback_reason or "")
+    assert len(llm.calls) == 1
+
+
 def test_a_capable_models_own_draft_faces_the_same_checks(settings: Settings) -> None:
     """Any model that is not the embedded one may draft freely; nonsense is dropped, the user's value wins."""
     nonsense = {"objective": "Purple monkeys dance across the quarterly moon", "key_results": [

@@ -724,6 +724,33 @@ def _prompt(cands: list[Candidate], r: Role | None, role: str, ctx: DraftContext
     )
 
 
+def _bounded(call: Callable[[], list], deadline: float | None) -> list:
+    """The model request, waited for until the deadline and no longer. The client passes the time left to
+    litellm as its timeout, but a first request was measured ending a second past it on a busy machine (its
+    HTTP timeouts count per read); an answer that comes later is dropped with its thread."""
+    if deadline is None:
+        return call()
+    import threading
+
+    box: dict[str, object] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box["out"] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            box["err"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="okr-coach-model-request", daemon=True).start()
+    if not done.wait(max(0.0, deadline - time.monotonic())):
+        raise ModelError("the model request timed out: no answer by the end of the time budget")
+    if "err" in box:
+        raise box["err"]  # type: ignore[misc]
+    return box["out"]  # type: ignore[return-value]
+
+
 def _remaining(deadline: float | None) -> float | None:
     return None if deadline is None else deadline - time.monotonic()
 
@@ -743,8 +770,9 @@ def _choose(model: LLMLike, cands: list[Candidate], r: Role | None, role: str, c
             break
         t0 = time.monotonic()
         try:
-            outs = model.generate(messages=messages, schema=schema, n=1, temperature=0.7,
-                                  max_tokens=DRAFT_MAX_TOKENS, seed=base + i, deadline=deadline)
+            outs = _bounded(lambda i=i: model.generate(messages=messages, schema=schema, n=1, temperature=0.7,
+                                                       max_tokens=DRAFT_MAX_TOKENS, seed=base + i,
+                                                       deadline=deadline), deadline)
         except ModelError as exc:
             failure = exc
             if "invalid output" not in exc.message:
@@ -769,8 +797,9 @@ def _free_drafts(model: LLMLike, r: Role | None, role: str, ctx: DraftContext, f
                              feedback=list(ctx.feedback), ambition=ambition,
                              examples=[e.objective for e in (r.good[:3] if r else [])])
     try:
-        outs = model.generate(messages=render("draft_free", prompt, settings=settings), schema=FreeDraft, n=1,
-                              temperature=0.7, max_tokens=FREE_MAX_TOKENS, seed=seed, deadline=deadline)
+        outs = _bounded(lambda: model.generate(messages=render("draft_free", prompt, settings=settings),
+                                               schema=FreeDraft, n=1, temperature=0.7, max_tokens=FREE_MAX_TOKENS,
+                                               seed=seed, deadline=deadline), deadline)
     except ModelError as exc:
         if "invalid output" not in exc.message:
             raise  # a dead or slow model: no vote either
