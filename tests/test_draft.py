@@ -103,12 +103,57 @@ def test_derived_targets_move_the_right_way_and_commit_less_than_they_stretch(va
 
 
 def test_metric_arguments_read_units_and_refuse_junk() -> None:
-    assert parse_metric("win rate=21%").model_dump() == {"name": "win rate", "value": 21.0, "unit": "%"}
+    assert parse_metric("win rate=21%").model_dump() == {"name": "win rate", "value": 21.0, "unit": "%",
+                                                         "direction": None}
     assert parse_metric("pipeline = $1.2M").value == 1_200_000
     assert parse_metric("restore time: 30 hours").unit == "hours"
     assert parse_metric("net promoter score").value is None
     with pytest.raises(InputError, match="today's value"):
         parse_metric("win rate=a lot")
+
+
+def test_the_user_says_which_way_is_better_and_the_draft_follows() -> None:
+    m = parse_metric("table turns per evening=1.8, higher is better")
+    assert (m.name, m.value, m.direction) == ("table turns per evening", 1.8, "up")
+    assert parse_metric("goals conceded per match=1.6 (lower is better)").direction == "down"
+    assert parse_metric("staff turnover=20% up").direction == "up"
+    assert parse_metric("bookings per month=5").unit == "count"  # no currency written: not money
+    up = derive_target(1.8, "count", "table turnover per evening", "aspirational", down=False)
+    assert up > 1.8 and up == round(up, 1) and up != round(up)  # the user's precision, not rounded to 2
+    assert derive_target(1.6, "count", "goals conceded per match", "committed", down=True) < 1.6
+
+
+def test_a_user_metric_is_added_to_the_library_objective_not_put_in_place_of_its_result(settings: Settings) -> None:
+    res = draft(role="Healthcare Team Lead", context=DraftContext(metrics=["nurse turnover=20%"], period="2026-Q3"),
+                n=1, settings=settings, llm=_choices("A"))
+    role = _library(settings, "healthcare-team-lead")
+    library = {ex.objective: list(ex.key_results) for ex in role.good}
+    for d in res.drafts:
+        kept = [k.text for k in d.details if k.source == "role_library"]
+        mine = [k for k in d.details if k.source == "user"]
+        assert len(mine) == 1 and mine[0].baseline.value == 20 and parse_kr(mine[0].text).baseline == 20
+        if "turnover" in " ".join(library[d.objective]).lower():
+            assert len(d.key_results) == len(library[d.objective])  # it measures the user's metric: numbers swapped
+        else:
+            assert kept == library[d.objective]  # every library key result stays, the user's comes on top
+
+
+def test_why_lines_say_what_each_key_result_measures_and_why_it_moves_the_objective(settings: Settings) -> None:
+    res = draft(role="Healthcare Team Lead", context=DraftContext(period="2026-Q3"), n=1, settings=settings,
+                llm=_choices("A"))
+    role = _library(settings, "healthcare-team-lead")
+    whys = {ex.objective: ex.why for ex in role.good}
+    for d in res.drafts:
+        lines = [k.why for k in d.details]
+        assert len(set(lines)) == len(lines)  # one line per key result, not one generic sentence
+        for k in d.details:
+            assert k.why.startswith("Measures ")
+            words = {w for w in k.text.lower().split() if len(w) > 4 and w.isalpha()}
+            assert words & set(k.why.lower().split()), (k.text, k.why)  # it names what this one measures
+        # at least one reason per objective is quoted from the library's own why, never made up
+        quoted = [w.split("Why it moves the objective: ", 1)[1].rstrip(".") for w in lines
+                  if "Why it moves the objective: " in w]
+        assert quoted and all(q.lower() in whys[d.objective].lower() for q in quoted)
 
 
 def test_a_metric_without_a_value_is_written_from_todays_value(settings: Settings) -> None:
@@ -166,6 +211,36 @@ def test_feedback_revises_the_draft(settings: Settings) -> None:
     assert committed.ambition == "committed"
 
 
+def test_more_ambitious_on_an_aspirational_draft_stretches_targets_but_never_the_users_start(
+        settings: Settings) -> None:
+    ctx = DraftContext(period="2026-Q3", metrics=["win rate=21%"])
+    first = draft(role="Account Executive", context=ctx, n=1, settings=settings, llm=_choices("A"))
+    more = draft(role="Account Executive", n=1, settings=settings, llm=_choices("A"),
+                 context=ctx.model_copy(update={"feedback": ["more ambitious"]}))
+    assert more.ambition == "aspirational" and "stretched" in more.feedback_applied[0]
+    before = {d.objective: d for d in first.drafts}
+    compared = 0
+    for d in more.drafts:
+        old = before[d.objective]
+        for k_new, k_old in zip(d.details, old.details):
+            assert k_new.baseline == k_old.baseline  # starts never move
+            if k_old.target and k_old.target.value is not None and k_new.baseline and k_new.baseline.value is not None:
+                b = k_new.baseline.value
+                assert abs(k_new.target.value - b) >= abs(k_old.target.value - b)
+                compared += abs(k_new.target.value - b) > abs(k_old.target.value - b)
+                if "%" in k_new.text and "retention" not in k_new.text:
+                    assert k_new.target.value <= 100
+    assert compared > 0
+
+
+def test_removing_key_results_trims_the_reason_that_spoke_of_them(settings: Settings) -> None:
+    res = draft(role="Account Executive", n=1, settings=settings, llm=_choices("A"),
+                context=DraftContext(period="2026-Q3", feedback=["no revenue metrics"]))
+    for d in res.drafts:
+        if d.why:
+            assert "bookings" not in d.why.lower() or any("bookings" in k.lower() for k in d.key_results)
+
+
 def test_a_model_failure_still_gives_the_library_drafts_and_says_so(settings: Settings) -> None:
     res = draft(role="Finance", context=DraftContext(period="2026-Q3"), settings=settings,
                 llm=EmbeddedLike(ModelError("the model request timed out: Timeout")))
@@ -181,6 +256,29 @@ def test_every_vote_request_carries_the_deadline_and_none_starts_past_it(setting
     res = draft(role="Finance", context=DraftContext(period="2026-Q3"), n=3, settings=settings, llm=llm,
                 budget_s=1e-9)
     assert len(llm.calls) <= 1 and res.drafts  # the budget is spent: the library drafts, without more votes
+
+
+def test_a_request_that_ignores_its_deadline_is_not_waited_for(settings: Settings) -> None:
+    """A client whose request outlives its timeout (a first litellm call did, on a busy machine): the draft stops
+    waiting at the deadline, answers from the library and says why."""
+    import threading
+
+    release = threading.Event()
+
+    class Stuck(EmbeddedLike):
+        def generate(self, **kwargs):  # noqa: ANN003, ANN201
+            self.calls.append(kwargs)
+            release.wait(120)  # never answers within the budget
+            return []
+
+    llm = Stuck()
+    try:
+        res = draft(role="Finance", context=DraftContext(period="2026-Q3"), n=2, settings=settings, llm=llm,
+                    budget_s=1.5)
+    finally:
+        release.set()
+    assert res.drafts and not res.llm_used and "timed out" in (res.fallback_reason or "")
+    assert len(llm.calls) == 1
 
 
 def test_a_capable_models_own_draft_faces_the_same_checks(settings: Settings) -> None:

@@ -76,3 +76,24 @@ def test_metrics_and_weak_examples(settings: Settings) -> None:
     assert "metric" in kinds and "weak" in kinds
     weak = next(h for h in hits if h.kind == "weak")
     assert weak.breaks and "objective.outcome" in weak.breaks["objective"]
+
+
+def test_an_empty_data_folder_starts_from_the_seed_index_only_when_it_matches(
+        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from coach.corpus.index import Index
+
+    seeded = Index(settings)  # built here: the seed
+    assert seeded.built is not None
+    monkeypatch.setenv("OKR_COACH_INDEX_SEED", str(settings.home))
+    fresh = Settings(home=tmp_path / "new-user", corpus_dir=settings.corpus_dir)
+    copied = Index(fresh)
+    assert copied.built is None  # copied, not rebuilt
+    assert copied.meta("corpus_hash") == seeded.meta("corpus_hash")
+    assert match_role("AE", settings=fresh).how == "alias"
+    # a seed built from other role files is ignored: the index is built from this folder's files
+    other = tmp_path / "other-corpus" / "roles"
+    shutil.copytree(MINI, other)
+    first = sorted(other.glob("*.yaml"))[0]
+    first.write_text(first.read_text() + "\n# changed\n")
+    mine = Index(Settings(home=tmp_path / "another-user", corpus_dir=other.parent))
+    assert mine.built is not None and mine.meta("corpus_hash") != seeded.meta("corpus_hash")

@@ -39,15 +39,15 @@ def test_real_embedded_model_drafts_offline(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home", corpus_dir=corpus, llm_cache=False, llm_timeout_s=600)
     llm = get_llm(settings)
     assert llm.api_base and llm.api_base.startswith("http://127.0.0.1:")
-    res = draft(role="Account Executive", context=DraftContext(period="2026-Q3", team="Enterprise Sales",
-                                                               metrics=["win rate=21%"]),
+    ctx = DraftContext(period="2026-Q3", team="Enterprise Sales", metrics=["hours spent updating the CRM per week=6"])
+    res = draft(role="Account Executive", context=ctx,
                 n=2, settings=settings, llm=llm, seed=7)
     assert res.fallback_reason is None and res.llm_used, res.fallback_reason
     assert llm.last_usage.requests >= 1 and llm.last_usage.completion_tokens > 0
     assert any(d.model_choice for d in res.drafts)  # its answer parsed as a vote for one candidate
     for d in res.drafts:
         assert d.report == review(d.okrs) and d.score == d.report.score and d.sense.ok
-        assert any(k.baseline is not None and k.baseline.source == "user" and k.baseline.value == 21
+        assert any(k.baseline is not None and k.baseline.source == "user" and k.baseline.value == 6
                    for k in d.details)
 
 
@@ -79,7 +79,7 @@ def test_okr_coach_draft_command_runs_the_embedded_model_in_a_new_process(tmp_pa
     env = {**os.environ, "OKR_COACH_HOME": str(tmp_path / "home"), "OKR_COACH_CORPUS_DIR": str(corpus),
            "OKR_COACH_LLM_CACHE": "0", "OKR_COACH_LLM_TIMEOUT_S": "600", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     cmd = [sys.executable, "-m", "coach.cli.main", "draft", "--role", "Account Executive", "--period", "2026-Q3",
-           "--format", "json", "--metric", "win rate=21%"]
+           "--format", "json", "--metric", "hours spent updating the CRM per week=6"]
     out = subprocess.run([*cmd, "--n", "1", "--budget", "0"], capture_output=True, text=True, env=env, timeout=900,
                          check=False)
     assert out.returncode == 0, out.stderr[-800:]

@@ -87,9 +87,35 @@ def create_app(settings: Settings | None = None, *, llm: LLMLike | None = None) 
     return app
 
 
+def _warm_up(settings: Settings) -> None:
+    """A served worker drafts once in the background, so the first request does not pay for starting the index,
+    the embedder, the rubric, the prompts and the model (seconds each on a small machine). Failures are left for
+    the request that needs the part to report. OKR_COACH_WARM_UP=0 turns it off."""
+    import threading
+
+    if os.environ.get("OKR_COACH_WARM_UP", "1") in ("0", "false", "no"):
+        return
+
+    def run() -> None:
+        try:
+            from coach.corpus.index import get_index
+            from coach.usecases.draft import draft
+            from coach.usecases.results import DraftContext
+
+            roles = get_index(settings).roles
+            if roles:  # a metric no library key result measures, so the drafts tie and the model votes
+                draft(role=roles[0].role, context=DraftContext(period="warm-up", metrics=["warm-up steps=1"]),
+                      n=1, settings=settings, budget_s=60)
+        except Exception:  # noqa: BLE001 - a warm-up only; the request that needs the part reports the error
+            pass
+
+    threading.Thread(target=run, name="okr-coach-warm-up", daemon=True).start()
+
+
 def create_app_from_env() -> FastAPI:
     """The app configured from OKR_COACH_* variables: what each `okr-coach serve --workers N` worker runs."""
     app = create_app(get_settings())
+    _warm_up(app.state.settings)
     mcp_host = os.environ.get("OKR_COACH_SERVE_MCP_HOST")
     if mcp_host:  # `okr-coach serve --mcp --workers N`: every worker serves /mcp too
         from coach.mcp_server import mount_http

@@ -74,6 +74,12 @@ def render_drafts_text(data: dict) -> str:
         lines.append(f"feedback: {note}")
     for note in data.get("notes", []):
         lines.append(f"note: {note}")
+    # info findings every draft shares (no owner, no focus area: the request did not say) are said once here
+    per_draft = [{(f["rule"], f["message"]) for _, f in _findings(d["report"]) if f["severity"] == "info"}
+                 for d in data["drafts"]]
+    common = set.intersection(*per_draft) if len(per_draft) > 1 else set()
+    for rule, message in sorted(common):
+        lines.append(f"every draft: info {rule}: {message}")
     for d in data["drafts"]:
         rep = d["report"]
         lines.append("")
@@ -90,7 +96,8 @@ def render_drafts_text(data: dict) -> str:
         if d.get("why"):
             lines.append(f"  why these key results: {d['why']}")
         for _, f in _findings(rep):
-            lines.append(f"  {f['severity']} {f['rule']}: {f['message']}")
+            if (f["rule"], f["message"]) not in common:
+                lines.append(f"  {f['severity']} {f['rule']}: {f['message']}")
     if not data["drafts"]:
         lines.append("")
         lines.append("no draft passed the sense check; nothing is better than a bad draft")

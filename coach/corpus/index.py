@@ -20,7 +20,7 @@ from coach.corpus.library import Role, load_roles
 from coach.errors import CorpusError
 from coach.settings import Settings
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"  # 4: role-title cores ("role_core" rows) for role matching
 
 
 def connect(path: Path | str) -> Any:
@@ -40,64 +40,6 @@ def index_path(settings: Settings, backend: str) -> Path:
     """One file per backend: asking for keyword search (`--bm25`) must not rebuild the vector index, or back."""
     p = settings.index_path
     return p if backend == "vector" else p.with_name(p.stem + "-bm25" + p.suffix)
-
-
-def seed_path(settings: Settings, backend: str) -> Path | None:
-    """A copy of the index for the built-in role library, kept beside the installed data (not in any HOME).
-
-    `okr-coach index` (run by scripts/setup.sh) leaves it there; a new HOME starts from a copy of it (milliseconds)
-    instead of embedding the whole library again (15-20 s on a busy 2-core machine), so the first request in a
-    new HOME keeps its time budget. Only for the built-in library: user folders change the content hash.
-    """
-    from coach.settings import DATA_ROOT
-
-    if backend != "vector" or settings.extra_corpus_dirs or (
-            Path(settings.corpus_dir).resolve() != (DATA_ROOT / "examples_corpus").resolve()):
-        return None  # keyword search builds in well under a second: no seed needed
-    return DATA_ROOT / ".index-seed" / f"examples-index-{backend}.db"
-
-
-def _copy_seed(settings: Settings, backend: str, path: Path) -> None:
-    """Start a missing index file from the seed when the seed was built from the same role files."""
-    seed = seed_path(settings, backend)
-    if seed is None or path.exists() or not seed.is_file():
-        return
-    want = corpus_hash(corpus_dirs(settings), backend)
-    try:
-        src = connect(seed)
-        try:
-            row = src.execute("select value from meta where key = 'corpus_hash'").fetchone()
-            if not row or row[0] != want:
-                return
-            tmp = path.with_name(path.name + f".seed-{os.getpid()}")
-            dst = connect(tmp)
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
-            os.replace(tmp, path)
-        finally:
-            src.close()
-    except Exception:  # noqa: BLE001 - a seed that cannot be read only costs a build
-        return
-
-
-def _write_seed(settings: Settings, backend: str, conn: Any) -> None:
-    seed = seed_path(settings, backend)
-    if seed is None:
-        return
-    try:
-        seed.parent.mkdir(parents=True, exist_ok=True)
-        tmp = seed.with_name(seed.name + f".tmp-{os.getpid()}")
-        dst = connect(tmp)
-        try:
-            conn.backup(dst)
-            dst.execute("pragma journal_mode=delete")
-        finally:
-            dst.close()
-        os.replace(tmp, seed)
-    except Exception:  # noqa: BLE001 - a read-only install has no seed; every new HOME then builds its own
-        return
 
 
 def corpus_dirs(settings: Settings) -> list[Path]:
@@ -153,6 +95,12 @@ def sense_rows(roles: list[Role]) -> list[tuple[str, str, str]]:
                 if metric:
                     names.setdefault(metric.lower(), metric)
         out += [("metric", r.slug, n) for n in names.values()]
+    # what a role's names and aliases are about, without the words for rank ("Nurse Manager" -> "nurse")
+    from coach.corpus.library import title_core
+
+    for r in roles:
+        cores = dict.fromkeys(c for c in (title_core(t) for t in (r.role, *r.aliases)) if c)
+        out += [("role_core", r.slug, c) for c in cores]
     return out
 
 
@@ -164,6 +112,44 @@ def role_labels(roles: list[Role]) -> list[tuple[str, str]]:
         out += [(r.slug, a) for a in r.aliases]
         out.append((r.slug, f"{r.role}: {r.drives}"))
     return out
+
+
+def seed_dir() -> Path:
+    """Where scripts/setup.sh leaves a built index for data folders that have none yet (a new user's, a test's):
+    OKR_COACH_INDEX_SEED, else <venv>/share/okr-coach."""
+    import os
+    import sys
+
+    return Path(os.environ.get("OKR_COACH_INDEX_SEED") or Path(sys.prefix) / "share" / "okr-coach")
+
+
+def _copy_seed(path: Path, want: str) -> bool:
+    """A data folder without an index starts from the seed index when it was built from the same role files, the
+    same backend and the same schema (its hash says so); otherwise the index is built as usual."""
+    seed = seed_dir() / path.name
+    if path.exists() or not seed.is_file():
+        return False
+    import os
+
+    tmp = path.with_name(path.name + f".seed-{os.getpid()}")
+    try:
+        c = connect(seed)
+        try:
+            row = c.execute("select value from meta where key = 'corpus_hash'").fetchone()
+            if not row or row[0] != want:
+                return False
+            out = connect(tmp)
+            try:
+                c.backup(out)  # SQLite's own copy: consistent even while the seed is open elsewhere
+            finally:
+                out.close()
+        finally:
+            c.close()
+        os.replace(tmp, path)
+        return True
+    except Exception:  # noqa: BLE001 - a seed that cannot be read is ignored: the index is built instead
+        tmp.unlink(missing_ok=True)
+        return False
 
 
 class Index:
@@ -184,13 +170,14 @@ class Index:
         self.built: dict[str, Any] | None = None
         self._labels: tuple[list[str], list[str], np.ndarray | None] | None = None
         self._sense: tuple[tuple[list[tuple[str, str]], np.ndarray | None], ...] | None = None
+        self._core: tuple[list[tuple[str, str]], np.ndarray | None] = ([], None)
         if str(self.path) == ":memory:":
             self.conn = connect(":memory:")
             self.ensure()
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            _copy_seed(settings, backend, self.path)
+            _copy_seed(self.path, corpus_hash(corpus_dirs(settings), self.backend))
             self.conn = connect(self.path)
             self.ensure()
         except CorpusError:
@@ -282,8 +269,6 @@ class Index:
                          "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}.items():
                 c.execute("insert into meta (key, value) values (?, ?)", (k, v))
             c.execute("commit")
-            if str(self.path) != ":memory:":
-                _write_seed(self.settings, self.backend, c)
 
     def role_label_vectors(self) -> tuple[list[str], list[str], np.ndarray | None]:
         """Role names, aliases and missions with their vectors; read once per build (every search uses them)."""
@@ -314,7 +299,13 @@ class Index:
                 return [(s, t) for s, t, _ in got], (np.vstack(vs) if vs and len(vs) == len(got) else None)
 
             self._sense = (stack("objective"), stack("metric"), stack("kr"))
+            self._core = stack("role_core")
         return self._sense
+
+    def role_core_vectors(self) -> tuple[list[tuple[str, str]], np.ndarray | None]:
+        """(slug, core) pairs and vectors of what each role's names and aliases are about (see title_core)."""
+        self.library_vectors()
+        return self._core
 
     def close(self) -> None:
         self.conn.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -11,6 +12,20 @@ from coach.errors import CorpusError
 
 # libyaml's parser when PyYAML was built with it (10x faster on the bundled files); same safe constructor.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+# Words in a job title that say rank or kind of post, not the field: "Research lab director" is about a research
+# lab, "Academic Director" about teaching; matching on the field keeps "director" from joining them.
+RANK_WORDS = frozenset(
+    "manager managers management lead leader head of director senior sr junior jr chief vp vice president team "
+    "officer associate specialist coordinator supervisor deputy assistant the and in general group global regional "
+    "area emea apac".split())
+
+
+def title_core(title: str) -> str:
+    """What a job title is about, without its rank words ("Head of Procurement" -> "procurement"); "" if nothing
+    is left."""
+    return " ".join(w for w in re.findall(r"[a-z0-9&]+", title.split(":")[0].lower()) if w not in RANK_WORDS)
 
 
 class Metric(BaseModel):

@@ -7,7 +7,6 @@ import re
 import numpy as np
 from pydantic import BaseModel
 
-from coach.corpus.embeddings import get_embedder
 from coach.corpus.index import Index, get_index
 from coach.corpus.library import Role
 from coach.errors import NotFoundError
@@ -41,6 +40,25 @@ def _by_name(idx: Index, name: str) -> RoleMatch | None:
     return None
 
 
+def role_scores(title_vec: np.ndarray, core_vec: np.ndarray, label_slugs: list[str], label_vecs: np.ndarray,
+                core_slugs: list[str], core_vecs: np.ndarray | None) -> dict[str, float]:
+    """Per role: the mean of (a) the title's best cosine to the role's names, aliases and mission and (b) the
+    cosine of the title's field (rank words dropped, see title_core) to the role's names' and aliases' fields.
+
+    (b) keeps a shared rank word from joining two fields ("Research lab director" and "Academic Director").
+    benchmarks/calibrate_sense.py measures this score on titles written there and sets the thresholds.
+    """
+    full: dict[str, float] = {}
+    for slug, sim in zip(label_slugs, (label_vecs @ title_vec).tolist()):
+        full[slug] = max(full.get(slug, -1.0), float(sim))
+    if core_vecs is None or not core_slugs:
+        return full
+    core: dict[str, float] = {}
+    for slug, sim in zip(core_slugs, (core_vecs @ core_vec).tolist()):
+        core[slug] = max(core.get(slug, -1.0), float(sim))
+    return {s: (v + core.get(s, v)) / 2 for s, v in full.items()}
+
+
 def similar_roles(name: str, *, settings: Settings | None = None, k: int = 3,
                   backend: str | None = None) -> list[tuple[Role, float]]:
     """Roles ranked by how close the title is to their names, aliases and what they drive."""
@@ -49,9 +67,12 @@ def similar_roles(name: str, *, settings: Settings | None = None, k: int = 3,
     by_slug = {r.slug: r for r in idx.roles}
     best: dict[str, float] = {}
     if vecs is not None:
-        sims = vecs @ get_embedder().embed_one(name)
-        for slug, sim in zip(slugs, sims.tolist()):
-            best[slug] = max(best.get(slug, -1.0), float(sim))
+        from coach.corpus.library import title_core
+        from coach.usecases.sense import vectors
+
+        pairs, cvecs = idx.role_core_vectors()
+        tv, cv = vectors([name, title_core(name) or name])
+        best = role_scores(tv, cv, slugs, vecs, [s for s, _ in pairs], cvecs)
     else:  # no embeddings: word overlap with names and aliases
         q = set(_norm(name).split())
         for slug, label in zip(slugs, labels):
@@ -82,23 +103,25 @@ def match_role(name: str, *, settings: Settings | None = None, backend: str | No
     role, score = ranked[0]
     how = "similar" if idx.backend == "vector" else "words"
     margin = score - ranked[1][1] if len(ranked) > 1 else 1.0
-    accept, need = _role_thresholds(idx.backend)
+    accept, need, weight = _role_thresholds(idx.backend)
     return RoleMatch(query=name, role=role, how=how, score=score, alternatives=[r.role for r, _ in ranked[1:]],
-                     margin=round(margin, 4), in_library=score >= accept and margin >= need)
+                     margin=round(margin, 4), in_library=score + weight * margin >= accept and margin >= need)
 
 
-def _role_thresholds(backend: str) -> tuple[float, float]:
-    """Calibrated by benchmarks/calibrate_sense.py (role names and aliases vs titles no role covers)."""
+def _role_thresholds(backend: str) -> tuple[float, float, float]:
+    """(accept, margin, weight): the nearest role is taken when score + weight x margin >= accept and its lead over
+    the next role is at least margin. Calibrated by benchmarks/calibrate_sense.py on job titles written there
+    (titles for each library role that are not its names or aliases, and titles no role covers)."""
     if backend != "vector":
-        return 0.5, 0.0  # word overlap: half the words of a name or alias
+        return 0.5, 0.0, 0.0  # word overlap: half the words of a name or alias
     from coach.usecases.sense import _calibration
 
     t = _calibration()
-    return t["role_accept"], t["role_margin"]
+    return t["role_accept"], t["role_margin"], t.get("role_margin_weight", 0.0)
 
 
 def list_roles(settings: Settings | None = None) -> list[Role]:
     return list(get_index(settings or get_settings()).roles)
 
 
-__all__ = ["RoleMatch", "match_role", "resolve_role", "similar_roles", "list_roles", "np"]
+__all__ = ["RoleMatch", "match_role", "resolve_role", "role_scores", "similar_roles", "list_roles"]

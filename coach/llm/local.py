@@ -103,6 +103,7 @@ def _threads() -> int:
     raw = os.environ.get("OKR_COACH_LLM_THREADS")
     if raw and raw.isdigit() and int(raw) > 0:
         return int(raw)
+    # On bigger machines with idle cores, more threads help; OKR_COACH_LLM_THREADS overrides both.
     cores = os.cpu_count() or 1
     return 1 if cores <= 2 else min(4, cores // 2)
 

@@ -28,9 +28,17 @@ from coach.krparse import parse_kr
 from coach.models import Objective, OKRSet
 from coach.prompts import DraftCandidateCtx, DraftPrompt, render
 from coach.settings import Settings
-from coach.usecases.assemble import lower_is_better, metric_phrase, sentence
+from coach.usecases.assemble import metric_phrase, sentence
 from coach.usecases.common import LLMLike, fallback_text, get_model, model_name, rescore
-from coach.usecases.numbers import derive_target, number_text, replace_number, scale_library_target, unit_of
+from coach.usecases.numbers import (
+    derive_target,
+    number_text,
+    replace_number,
+    scale_library_target,
+    stretch_target,
+    unit_of,
+    user_lower_is_better,
+)
 from coach.usecases.results import (
     Ambition,
     Draft,
@@ -53,7 +61,7 @@ from coach.usecases.sense import (
 
 MAX_SAMPLES = 8
 # Kept back from the model's share of the budget: ranking and printing the answer after its last request.
-RESERVE_S = 0.5
+RESERVE_S = 1.0
 MAX_CANDIDATES = 3  # shown to the model to choose from (objectives only: a short prompt reads fast)
 MAX_DRAFTS = 12
 DRAFT_MAX_TOKENS = 24
@@ -91,22 +99,83 @@ class Candidate:
     detail: str
     relevance: float = 0.0
     votes: int = 0
+    measures_user: int = 0  # how many of the user's metrics a library key result of this objective measures
     notes: list[str] = field(default_factory=list)
 
 
-def _kind_why(kind: str | None, metric: str | None, objective: str) -> str:
-    what = metric_phrase(metric) if metric else "this"
-    if kind == "leading":
-        return f"Measures {what}: a leading signal that moves first and shows early whether the objective is on its way."
-    if kind == "lagging":
-        return f"Measures {what}: the lagging result that shows the objective was reached."
-    return f"Measures {what}, which the objective depends on."
+_LEAD_VERB = re.compile(
+    r"^\s*(?:raise|cut|grow|lift|reduce|increase|decrease|shorten|lower|improve|boost|double|halve|keep|hold|"
+    r"reach|bring|move|expand|get)\s+(?:the\s+)?", re.IGNORECASE)
+_FROM_TO = re.compile(r"\bfrom\s+\S+\s+to\s+\S+(?:\s+(?:days|hours|weeks|points|minutes))?", re.IGNORECASE)
 
 
-def _library_kr(text: str, role: Role, objective: str, ambition: Ambition, kind: str | None) -> CandKR:
+def measured(text: str) -> str:
+    """What a key result counts, in its own words: the sentence without its verb and its from-to numbers
+    ('Cut patient falls from 5 to 2 per 1000 bed days' -> 'patient falls per 1000 bed days')."""
+    t = text.replace(TODAY, "X").replace(TARGET, "Y")
+    t = _FROM_TO.sub(" ", t)
+    t = _LEAD_VERB.sub("", t, count=1)
+    t = " ".join(t.split()).strip(" ,.;")
+    return t or text
+
+
+def _why_clauses(why: str | None) -> list[str]:
+    """The library's 'why' for an objective, cut at ';' and '.' into the reasons it gives for its key results."""
+    if not why:
+        return []
+    parts = re.split(r"\s*[;.]\s+|\s*;\s*|\.$", why.strip())
+    return [p.strip(" ,.") for p in parts if len(content_words(p)) >= 2]
+
+
+def _best_clause(kr_text: str, clauses: list[str], also: str = "") -> str | None:
+    """The clause of the library's why that speaks about this key result (most shared content words), if any.
+    `also`: the library's description of the metric, whose words count too ('length of the sales cycle')."""
+    want = content_words(measured(kr_text)) | content_words(also)
+    scored = sorted(((len(content_words(c) & want), -i, c) for i, c in enumerate(clauses)), reverse=True)
+    return scored[0][2] if scored and scored[0][0] > 0 else None
+
+
+def _role_metric(role: Role | None, metric: str | None):  # -> Metric | None
+    """The role's metric a key result measures, when one clearly matches (half the words or more)."""
+    if role is None or not metric:
+        return None
+    want = content_words(metric)
+    best = max(role.metrics, key=lambda m: len(content_words(m.name) & want), default=None)
+    if best is not None and want and len(content_words(best.name) & want) / len(content_words(best.name) | want) >= 0.5:
+        return best
+    return None
+
+
+_KIND_WORDS = {"leading": "a leading signal: it moves before the result does",
+               "lagging": "the lagging result: it shows the objective was reached"}
+
+
+def kr_why(text: str, objective: str, *, kind: str | None, role: Role | None = None, library_why: str | None = None,
+           metric: str | None = None, reason: str | None = None) -> str:
+    """One line per key result: what it measures (the library's description of the metric where it has one, else
+    the key result's own words) and why it moves this objective (the library's reason for it where the example
+    gives one, else its kind and the objective it serves). Nothing here is invented: every part is quoted from
+    the library or from the key result and objective themselves."""
+    what = measured(text)
+    m = _role_metric(role, metric or parse_kr(fill_placeholders(text)).metric)
+    if m is not None and m.description:
+        what = f"{what} ({m.description.rstrip('.')[0].lower()}{m.description.rstrip('.')[1:]})"
+    head = f"Measures {what}"
+    head += f", {_KIND_WORDS[kind]}" if kind in _KIND_WORDS else ""
+    clause = _best_clause(text, _why_clauses(library_why), m.description or "" if m is not None else "")
+    if clause:
+        return f"{head}. Why it moves the objective: {clause[0].lower()}{clause[1:]}."
+    if reason:
+        return f"{head}. {reason}"
+    return f"{head}. It tracks progress toward \"{objective.rstrip('.')}\"."
+
+
+def _library_kr(text: str, role: Role, objective: str, ambition: Ambition, kind: str | None,
+                library_why: str | None = None) -> CandKR:
     p = parse_kr(text)
     label = f"example level from the {role.role} library; put in today's value"
-    kr = CandKR(text=text, why=_kind_why(kind, p.metric, objective), kind=kind, source="role_library",  # type: ignore[arg-type]
+    why = kr_why(text, objective, kind=kind, role=role, library_why=library_why, metric=p.metric)
+    kr = CandKR(text=text, why=why, kind=kind, source="role_library",  # type: ignore[arg-type]
                 detail=f"{role.role} library", metric=p.metric)
     if p.baseline is not None:
         kr.baseline = NumberSource(value=float(p.baseline), source="role_library", note=label)
@@ -130,18 +199,13 @@ def _kinds(objective: str, krs: list[str]) -> list[str | None]:
 
 def _metric_kind(role: Role, metric: str | None) -> str | None:
     """The kind of the role metric a key result measures (the library says), when one clearly matches."""
-    if not metric:
-        return None
-    want = content_words(metric)
-    best = max(role.metrics, key=lambda m: len(content_words(m.name) & want), default=None)
-    if best is not None and want and len(content_words(best.name) & want) / len(content_words(best.name) | want) >= 0.5:
-        return best.kind
-    return None
+    m = _role_metric(role, metric)
+    return m.kind if m is not None else None
 
 
 def library_candidate(role: Role, ex: ExampleOKR, ambition: Ambition) -> Candidate:
     kinds = [_metric_kind(role, parse_kr(t).metric) or k for t, k in zip(ex.key_results, _kinds(ex.objective, list(ex.key_results)))]
-    krs = [_library_kr(t, role, ex.objective, ambition, k) for t, k in zip(ex.key_results, kinds)]
+    krs = [_library_kr(t, role, ex.objective, ambition, k, ex.why) for t, k in zip(ex.key_results, kinds)]
     return Candidate(objective=ex.objective, krs=krs, why=ex.why, source="role_library",
                      objective_source="role_library", detail=f"{role.role} library example")
 
@@ -168,9 +232,18 @@ def neutral_patterns(corpus_dir: Path) -> tuple[NeutralPattern, ...]:
     return tuple(NeutralPattern.model_validate(p) for p in data["patterns"])
 
 
+_DURATION = re.compile(r"^(?:the\s+)?(?:median\s+|average\s+|mean\s+)?(?:days|hours|weeks|minutes|time)\s+"
+                       r"(?:to|from|until|before|between)\b|\btime to\b|\bcycle\b|\bwait|\blead time\b")
+
+
+def down_verb(metric: str, unit: str) -> str:
+    """'shorten' for a duration ('days to hire'), 'cut' for an amount ('hours spent on rework', 'days lost')."""
+    return "shorten" if unit in ("days", "hours", "weeks") and _DURATION.search(metric.lower()) else "cut"
+
+
 def _placeholder_kr(metric: str, up: bool, unit: str, *, why: str, kind: str | None, source: str,
                     detail: str, ambition: Ambition) -> CandKR:
-    verb = ("Raise" if up else ("Shorten" if unit in ("days", "hours", "weeks") else "Cut"))
+    verb = "Raise" if up else down_verb(metric, unit).capitalize()
     step = "about 10%" if ambition == "committed" else "about 30%"
     text = f"{verb} {metric_phrase(metric)} from {TODAY} to {TARGET}"
     return CandKR(text=text, why=why, kind=kind, source=source, detail=detail, metric=metric,  # type: ignore[arg-type]
@@ -180,7 +253,9 @@ def _placeholder_kr(metric: str, up: bool, unit: str, *, why: str, kind: str | N
 
 
 def neutral_candidate(p: NeutralPattern, ambition: Ambition) -> Candidate:
-    krs = [_placeholder_kr(k.metric, k.up, k.unit, why=k.why, kind=k.kind, source="role_neutral",
+    krs = [_placeholder_kr(k.metric, k.up, k.unit, kind=k.kind, source="role_neutral",
+                           why=f"Measures {k.metric}, {_KIND_WORDS[k.kind]}. Why it moves the objective: "
+                               f"{k.why[0].lower()}{k.why[1:].rstrip('.')}.",
                            detail=f"role-neutral pattern: {p.outcome}", ambition=ambition) for k in p.key_results]
     return Candidate(objective=p.objective, krs=krs, why=p.why, source="role_neutral",
                      objective_source="role_neutral", detail=f"role-neutral pattern for {p.outcome}")
@@ -208,17 +283,32 @@ def _matches(user: UserMetric, kr: CandKR) -> bool:
 def user_kr(user: UserMetric, objective: str, ambition: Ambition) -> CandKR:
     """A key result for a metric the user named: their value as the start, a target at the chosen ambition."""
     unit = unit_of(user)
-    up = not lower_is_better(user.name, unit)
-    why = f"Your metric: you track {user.name}, and moving it is part of reaching the objective."
+    down, said = user_lower_is_better(user)
+    up = not down
+    today = f" (today {number_text(user.value, unit)}, as you gave it)" if user.value is not None else ""
+    why = (f"Measures {user.name}, the metric you named{today}. It is here because you track it; keep it if "
+           f"moving it is part of \"{objective.rstrip('.')}\", or ask for another objective.")
     if user.value is None:
         return _placeholder_kr(user.name, up, unit, why=why, kind=None, source="user", detail="your metric",
                                ambition=ambition)
-    t = derive_target(user.value, unit, user.name, ambition)
-    verb = "raise" if t > user.value else ("shorten" if unit in ("days", "hours", "weeks") else "cut")
+    t = derive_target(user.value, unit, user.name, ambition, down=down)
+    verb = "raise" if t > user.value else down_verb(user.name, unit)
     text = sentence(verb, user.name, user.value, t, unit)
     return CandKR(text=text, why=why, kind=None, source="user", detail="your metric and value", metric=user.name,
                   baseline=NumberSource(value=user.value, source="user", note="your value, unchanged"),
-                  target=NumberSource(value=t, source="derived", note=f"{ambition} target derived from your value"))
+                  target=NumberSource(value=t, source="derived", note=_target_note(user, ambition, down, said)))
+
+
+def _target_note(user: UserMetric, ambition: Ambition, down: bool, said: bool, by: str = "you") -> str:
+    how = {"committed": "a reachable step (expected to land in full)",
+           "aspirational": "a stretch (0.7 of the way counts as success)"}[ambition]
+    note = f"{ambition} target derived from your value: {how}"
+    if said:
+        return note + f"; {'less' if down else 'more'} is better, as {by} said" if by == "you" else \
+            note + f"; {'less' if down else 'more'} is better, as {by} shows"
+    other = "higher" if down else "lower"
+    return (note + f"; assumes {'less' if down else 'more'} is better, read from the metric's name (if not, write "
+            f"'{user.name}=<value>, {other} is better')")
 
 
 def apply_user_metrics(c: Candidate, metrics: list[UserMetric], ambition: Ambition, max_krs: int) -> Candidate:
@@ -228,28 +318,35 @@ def apply_user_metrics(c: Candidate, metrics: list[UserMetric], ambition: Ambiti
         if hit is None:
             new = user_kr(um, c.objective, ambition)
             if len(c.krs) >= max_krs:
+                gone = c.krs[-1]
                 c.krs[-1] = new
-                c.notes.append(f"the last library key result made room for your metric {um.name!r}")
+                c.notes.append(f"{gone.text!r} made room for your metric {um.name!r}")
             else:
                 c.krs.append(new)
             continue
+        c.measures_user += 1
         if um.value is None:
             continue  # the user named a metric the draft already measures
         unit = unit_of(um)
-        t = derive_target(um.value, unit, um.name, ambition)
+        down, said = user_lower_is_better(um)
+        if not said and hit.baseline is not None and hit.target is not None and hit.baseline.value is not None \
+                and hit.target.value is not None and hit.baseline.value != hit.target.value:
+            down, said = hit.target.value < hit.baseline.value, True  # the library example says which way
+        t = derive_target(um.value, unit, um.name, ambition, down=down)
         text = None
         if hit.baseline is not None and hit.baseline.value is not None and hit.target is not None \
                 and hit.target.value is not None:
             step = replace_number(hit.text, hit.baseline.value, um.value)
             text = replace_number(step, hit.target.value, t) if step else None
         if text is None or parse_kr(text).baseline != um.value:
-            text = sentence("raise" if t > um.value else ("shorten" if unit in ("days", "hours", "weeks") else "cut"),
+            text = sentence("raise" if t > um.value else down_verb(hit.metric or um.name, unit),
                             hit.metric or um.name, um.value, t, unit)
         hit.text = _plural_units(text)
         hit.source = "user"
         hit.detail = (hit.detail or "") + "; numbers are yours"
         hit.baseline = NumberSource(value=um.value, source="user", note="your value, unchanged")
-        hit.target = NumberSource(value=t, source="derived", note=f"{ambition} target derived from your value")
+        hit.target = NumberSource(value=t, source="derived", note=_target_note(
+            um, ambition, down, said, by="you" if um.direction is not None else "the library example"))
     return c
 
 
@@ -260,6 +357,25 @@ def _plural_units(text: str) -> str:
 
 # -- feedback -----------------------------------------------------------------------------------------------
 
+STRETCH = 1.5  # "more ambitious" on a draft that is aspirational already: each target's step, half as far again
+
+
+def _stretch(c: Candidate, factor: float) -> None:
+    """Every target with a known start moves `factor` times as far from it (shares stay within 0-100%, amounts
+    above zero); the start, the user's or the library's, is never touched."""
+    for k in c.krs:
+        if k.baseline is None or k.target is None or k.baseline.value is None or k.target.value is None:
+            continue
+        b, t = k.baseline.value, k.target.value
+        p = parse_kr(k.text)
+        new = stretch_target(b, t, p.unit or "count", p.metric or "", factor)
+        text = replace_number(k.text, t, new) if new != t else None
+        if text is None or parse_kr(text).target != new:
+            continue
+        k.text = text
+        k.target = NumberSource(value=new, source="derived",
+                                note=f"stretched {factor:g}x further on your feedback 'more ambitious' (was {t:g})")
+
 
 @dataclass
 class Feedback:
@@ -267,6 +383,7 @@ class Feedback:
     exclude: set[str] = field(default_factory=set)
     max_krs: int = 3
     another: bool = False
+    more: bool = False  # "more ambitious": when the draft is aspirational already, stretch its targets further
     applied: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
 
@@ -283,6 +400,7 @@ def read_feedback(items: list[str]) -> Feedback:
             continue
         if re.search(r"\b(more|bolder|higher) (ambitious|stretch|targets?)\b|\bmore ambition|\bstretch\b|\bbolder\b", t):
             fb.ambition = "aspirational"
+            fb.more = True
             fb.applied.append(f"{raw!r}: aspirational targets")
         elif re.search(r"\b(less|too) ambitious\b|\brealistic\b|\bsafer\b|\bcommitted\b|\breachable\b", t):
             fb.ambition = "committed"
@@ -356,7 +474,7 @@ def free_candidate(out: FreeDraft, metrics: list[UserMetric], ambition: Ambition
             krs.append(_placeholder_kr(k.metric, up, k.unit, why=k.why, kind=None, source="model",
                                        detail="the model's metric", ambition=ambition))
             continue
-        verb = "raise" if up else ("shorten" if k.unit in ("days", "hours", "weeks") else "cut")
+        verb = "raise" if up else down_verb(k.metric, k.unit)
         krs.append(CandKR(text=sentence(verb, k.metric, k.baseline, k.target, k.unit), why=k.why, kind=None,
                           source="model", detail="the model's metric and numbers", metric=k.metric,
                           baseline=NumberSource(value=k.baseline, source="model", note="the model's guess; check it"),
@@ -424,9 +542,12 @@ def _for_user_objective(objective: str, roles: list[Role], role: Role | None, am
         m = " ".join(sorted(content_words(kr.metric or kr.text)))
         if m in seen_metrics:
             continue
-        probs, _ = checker.kr_problems(kr.text, objective)
+        probs, rel = checker.kr_problems(kr.text, objective)
         if probs:
             continue
+        kr.why = kr_why(text, objective, kind=kind, role=r, metric=kr.metric, reason=(
+            f"Taken from the {r.role} library as one of its key results nearest in meaning to your objective"
+            + (f" (relatedness {rel:.2f})." if rel is not None else ".")))
         picked.append(kr)
         seen_metrics.add(m)
         if len(picked) >= max_krs:
@@ -459,6 +580,10 @@ def draft(
     notes: list[str] = []
     fb = read_feedback(ctx.feedback)
     ambition: Ambition = fb.ambition or ctx.ambition
+    stretch = STRETCH if fb.more and ctx.ambition == "aspirational" else 1.0
+    if stretch > 1.0:
+        fb.applied = [a.replace(": aspirational targets", f": targets stretched {stretch:g}x further than the "
+                                "aspirational ones") for a in fb.applied]
     r: Role | None = match.role if match.in_library else None
     if match.how in ("similar", "words") and match.in_library:
         notes.append(f"no role named {role.strip()!r}; drafted for the nearest library role {match.role.role!r} "
@@ -488,23 +613,39 @@ def draft(
         cands = _rank_by_query([library_candidate(r, ex, ambition) for ex in r.good], query)
     else:
         cands = _rank_by_query([neutral_candidate(p, ambition) for p in neutral_patterns(settings.corpus_dir)],
-                               query or role.strip())
+                               ". ".join(x for x in (role.strip(), query) if x))
     previous = {" ".join(p.lower().split()) for p in ctx.previous}
     if fb.another and not ctx.objective:
         kept = [c for c in cands if " ".join(c.objective.lower().split()) not in previous]
         cands = kept[1:] if not previous and len(kept) > 1 else kept or cands
+    before = {id(c): len(c.krs) for c in cands}
     for c in cands:
         c.krs = [k for k in c.krs if not _excluded(k, fb.exclude)]
         c.krs = c.krs[: fb.max_krs]
-        apply_user_metrics(c, ctx.metrics, ambition, max(fb.max_krs, 2))
+        # the user's own metrics come on top of three library key results (a fourth), not in place of the result
+        # the example was built around; with "fewer key results" they take the last place instead
+        apply_user_metrics(c, ctx.metrics, ambition, fb.max_krs + 1 if fb.max_krs >= 3 else max(fb.max_krs, 2))
+        if stretch > 1.0:
+            _stretch(c, stretch)
+        if c.why and len(c.krs) < before.get(id(c), len(c.krs)):
+            # the library's reason speaks of key results the feedback removed: keep the parts that still apply
+            kept = [cl for cl in _why_clauses(c.why) if any(_best_clause(k.text, [cl]) for k in c.krs)]
+            c.why = ("; ".join(kept) + ".") if kept else None
 
     # Everything the answer needs is built before the model is asked: its votes only reorder the drafts, so
     # what is left of the budget after the model is a sort and the output.
     scored = _finish(cands, base, checker, settings, notes)
     model_deadline = None if deadline is None else deadline - RESERVE_S
     llm_used, fallback_reason, used_model = False, None, None
+    lead = _lead(scored)
+    embedded = is_embedded(llm) if llm is not None else settings.model == "local"
     if len(cands) <= 1 and ctx.objective:
         notes.append("key results for your objective come from the library; no model choice was needed")
+    elif embedded and len(lead) == 1 and len(scored) > 1:
+        # the embedded model only breaks ties at the top; with none, its vote could not change the first draft
+        why_first = "it alone already measures your metric" if lead[0].measures_user else "it scores highest"
+        notes.append(f"the model was not asked: the first draft comes first because {why_first}, whatever the "
+                     "model would choose")
     else:
         try:
             model = starting.result(model_deadline) if starting is not None else get_model(settings, llm)
@@ -512,7 +653,8 @@ def draft(
             if not is_embedded(model) and not ctx.objective:
                 free = _free_drafts(model, r, role, ctx, fb, ambition, settings, seed, model_deadline, notes)
                 scored += _finish(free, base, checker, settings, notes)
-            top = [c for c, _ in scored][:MAX_CANDIDATES]
+                lead = _lead(scored)
+            top = lead if len(lead) > 1 else [c for c, _ in scored][:MAX_CANDIDATES]
             asked = False
             if len(top) > 1:
                 _choose(model, top, r, role, ctx, settings, n=n, seed=seed, deadline=model_deadline, notes=notes)
@@ -582,6 +724,33 @@ def _prompt(cands: list[Candidate], r: Role | None, role: str, ctx: DraftContext
     )
 
 
+def _bounded(call: Callable[[], list], deadline: float | None) -> list:
+    """The model request, waited for until the deadline and no longer. The client passes the time left to
+    litellm as its timeout, but a first request was measured ending a second past it on a busy machine (its
+    HTTP timeouts count per read); an answer that comes later is dropped with its thread."""
+    if deadline is None:
+        return call()
+    import threading
+
+    box: dict[str, object] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box["out"] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            box["err"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="okr-coach-model-request", daemon=True).start()
+    if not done.wait(max(0.0, deadline - time.monotonic())):
+        raise ModelError("the model request timed out: no answer by the end of the time budget")
+    if "err" in box:
+        raise box["err"]  # type: ignore[misc]
+    return box["out"]  # type: ignore[return-value]
+
+
 def _remaining(deadline: float | None) -> float | None:
     return None if deadline is None else deadline - time.monotonic()
 
@@ -601,8 +770,9 @@ def _choose(model: LLMLike, cands: list[Candidate], r: Role | None, role: str, c
             break
         t0 = time.monotonic()
         try:
-            outs = model.generate(messages=messages, schema=schema, n=1, temperature=0.7,
-                                  max_tokens=DRAFT_MAX_TOKENS, seed=base + i, deadline=deadline)
+            outs = _bounded(lambda i=i: model.generate(messages=messages, schema=schema, n=1, temperature=0.7,
+                                                       max_tokens=DRAFT_MAX_TOKENS, seed=base + i,
+                                                       deadline=deadline), deadline)
         except ModelError as exc:
             failure = exc
             if "invalid output" not in exc.message:
@@ -627,8 +797,9 @@ def _free_drafts(model: LLMLike, r: Role | None, role: str, ctx: DraftContext, f
                              feedback=list(ctx.feedback), ambition=ambition,
                              examples=[e.objective for e in (r.good[:3] if r else [])])
     try:
-        outs = model.generate(messages=render("draft_free", prompt, settings=settings), schema=FreeDraft, n=1,
-                              temperature=0.7, max_tokens=FREE_MAX_TOKENS, seed=seed, deadline=deadline)
+        outs = _bounded(lambda: model.generate(messages=render("draft_free", prompt, settings=settings),
+                                               schema=FreeDraft, n=1, temperature=0.7, max_tokens=FREE_MAX_TOKENS,
+                                               seed=seed, deadline=deadline), deadline)
     except ModelError as exc:
         if "invalid output" not in exc.message:
             raise  # a dead or slow model: no vote either
@@ -689,10 +860,22 @@ def _finish(cands: list[Candidate], base: OKRSet, checker: SenseChecker, setting
     return drafts
 
 
+def _lead(scored: list[tuple[Candidate, Draft]]) -> list[Candidate]:
+    """The candidates tied at the top before the model votes (same number of the user's metrics measured, same
+    score), closest to the request first: the ones the model's vote can still put first."""
+    if not scored:
+        return []
+    pre = sorted(scored, key=lambda cd: (-cd[0].measures_user, -cd[1].score, -cd[0].relevance))
+    best = (pre[0][0].measures_user, pre[0][1].score)
+    return [c for c, d in pre if (c.measures_user, d.score) == best][:MAX_CANDIDATES]
+
+
 def _rank(scored: list[tuple[Candidate, Draft]]) -> list[Draft]:
-    """The rubric ranks; among equal scores the model's votes, then closeness to what the user asked for."""
-    order = sorted(range(len(scored)), key=lambda i: (-scored[i][1].score, -scored[i][0].votes,
-                                                      -scored[i][0].relevance, i))
+    """Objectives whose own key results already measure the user's metrics come first (the library built them
+    around that metric); then the rubric ranks; among equal scores the model's votes, then closeness to what the
+    user asked for."""
+    order = sorted(range(len(scored)), key=lambda i: (-scored[i][0].measures_user, -scored[i][1].score,
+                                                      -scored[i][0].votes, -scored[i][0].relevance, i))
     ranked = [scored[i][1] for i in order][:MAX_DRAFTS]
     for i, d in enumerate(ranked, 1):
         d.rank = i

@@ -19,6 +19,9 @@ class UserMetric(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     value: float | None = None
     unit: Literal["%", "USD", "days", "hours", "weeks", "count", "points", "x"] | None = None
+    direction: Literal["up", "down"] | None = Field(
+        default=None, description="Which way is better, when the user said so ('goals conceded=1.6, lower is "
+                                  "better'); otherwise read from the metric's name.")
 
 
 class DraftContext(BaseModel):

@@ -45,7 +45,7 @@ def _calibration() -> dict[str, float]:
 
 # Used only if the calibration file is missing; the file holds the measured values.
 DEFAULT_THRESHOLDS = {"objective_meaning": 0.35, "metric_meaning": 0.45, "kr_objective": 0.15, "topic": 0.45,
-                      "role_accept": 0.55, "role_margin": 0.02}
+                      "role_accept": 0.70, "role_margin": 0.02, "role_margin_weight": 0.5}
 
 
 class SenseReport(BaseModel):
@@ -406,6 +406,8 @@ def number_problems(text: str, parsed: object) -> list[str]:
             out.append("a net promoter score outside -100..100")
     if any(v < 0 for v in vals) and unit in ("%", "days", "hours", "weeks", "USD"):
         out.append("a negative level")
+    elif re.search(r"\b(?:from|to)\s*[-\u2212]\s*\d[\d,.]*\s*(?:%|days|hours|weeks)", text):
+        out.append("a negative level")  # the parser reads no minus sign: "from -5% to 10%"
     if b is not None and t is not None:
         if b == t:
             out.append("the start and target are the same")
