@@ -100,3 +100,15 @@ def test_review_never_crashes_and_is_deterministic(objectives: list[dict]) -> No
     a = review(okrs)
     assert 0 <= a.score <= 100
     assert a.model_dump_json() == review(okrs).model_dump_json()
+
+
+def test_key_results_read_before_give_the_same_findings_and_the_glossary_still_counts() -> None:
+    from coach.models import OKRSet
+
+    plain = {"objectives": [{"title": "Clinics trust our triage", "key_results": ["Raise the CSAT from 71% to 85%"]}]}
+    with_glossary = {"glossary": {"CSAT": "customer satisfaction score"}, **plain}
+    first = review(OKRSet.model_validate(plain)).model_dump(mode="json")
+    assert "kr.jargon" in [f["rule"] for f in first["objectives"][0]["key_results"][0]["findings"]]
+    explained = review(OKRSet.model_validate(with_glossary)).objectives[0].key_results[0]
+    assert "kr.jargon" not in [f.rule for f in explained.findings]  # the same text, a different set: read afresh
+    assert review(OKRSet.model_validate(plain)).model_dump(mode="json") == first

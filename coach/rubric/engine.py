@@ -58,6 +58,7 @@ class Compiled:
     leading: frozenset[str]
     lagging: frozenset[str]
     version: str
+    kr_findings: dict[tuple[Any, ...], tuple[tuple[tuple[Any, ...], ...], int]] | None = None
 
 
 @lru_cache(maxsize=32)
@@ -70,7 +71,15 @@ def compile_rubric(profile: Profile, rules_dir: Path | None = None) -> Compiled:
     ind = next((r for r in rules if r.extends == "indicator_mix"), None)
     lead = fset(tuple(ind.params.get("leading_words", ()))) if ind else frozenset()
     lag = fset(tuple(ind.params.get("lagging_words", ()))) if ind else frozenset()
-    return Compiled(profile, scopes, {r.id: r.weight for r in rules}, lead, lag, rubric_version(rules_dir))
+    # A key result's findings depend on nothing but the key result when every key-result rule is of a kind that
+    # reads only it (and, for acronyms, the set's glossary, which is part of the key): then they are kept by text.
+    memo = {} if all(fn in _KR_ONLY_CHECKS for _, fn, _ in scopes["key_result"]) else None
+    return Compiled(profile, scopes, {r.id: r.weight for r in rules}, lead, lag, rubric_version(rules_dir), memo)
+
+
+_KR_ONLY_CHECKS = frozenset(CHECKS[k] for k in ("missing_baseline", "length", "kr_reading", "holds_level", "acronyms",
+                                                "numbers_in_text"))
+_KR_FINDINGS_MAX = 4_096
 
 
 def _with_profile_severity(rule: Rule, profile: Profile) -> Rule:
@@ -136,6 +145,14 @@ def _apply(rules: list[tuple[Rule, Any, dict[str, Any]]], target: Target) -> lis
     return findings
 
 
+def _glossary_key(okrs: OKRSet) -> tuple[str, ...] | None:
+    """The set's glossary terms (the acronyms rule reads them), as part of a key result's memo key."""
+    g = (okrs.__pydantic_extra__ or {}).get("glossary")
+    if not g:
+        return None
+    return tuple(sorted(str(k).lower() for k in g)) if isinstance(g, dict) else ("?", repr(g))
+
+
 def _parsed_with_overrides(kr: KeyResult, a: Analysis) -> ParsedKR:
     """Explicit baseline/target fields on the key result win over what the text says."""
     if kr.baseline is None and kr.target is None:
@@ -171,6 +188,8 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
         kr_rules, objective_rules, set_rules = ([x for x in rules if x[0].extends in WORDLESS_CHECKS]
                                                 for rules in (kr_rules, objective_rules, set_rules))
     obj_reports: list[ObjectiveReport] = []
+    memo = c.kr_findings if not language and kr_rules is c.scopes["key_result"] else None
+    glossary = _glossary_key(okrs) if memo is not None else None
     for oi, obj in enumerate(okrs.objectives):
         kr_reports: list[KRReport] = []
         # One target per objective, pointed at each key result in turn (checks keep no reference to it).
@@ -178,11 +197,30 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
         for ki, (kr, a) in enumerate(zip(obj.key_results, analyses[oi])):
             parsed = _parsed_with_overrides(kr, a)
             a.kind = classify_indicator(kr.text, c.leading, c.lagging)
-            t.kr, t.ki, t.analysis = kr, ki, a
-            findings = _apply(kr_rules, t)
+            key = None
+            if memo is not None and not kr.__pydantic_extra__:
+                key = (kr.text, kr.baseline, kr.target, glossary)
+                hit = memo.get(key)
+            else:
+                hit = None
+            if hit is None:
+                t.kr, t.ki, t.analysis = kr, ki, a
+                findings = _apply(kr_rules, t)
+                score = kr_score(findings, weights) if findings else 100
+                if key is not None:
+                    if len(memo) >= _KR_FINDINGS_MAX:
+                        memo.clear()
+                    # Plain strings, not the Finding objects: tuples of strings are not tracked by the garbage
+                    # collector, so a full memo costs no collection time (objects cost the cold path ~7%).
+                    memo[key] = (tuple((f.rule, f.severity, f.message, f.evidence, f.suggestion, f.guidance)
+                                       for f in findings), score)
+            else:
+                findings = [build(Finding, rule=r, severity=sv, message=m, evidence=e, suggestion=sg, guidance=g)
+                            for r, sv, m, e, sg, g in hit[0]]
+                score = hit[1]
             kr_reports.append(build(
                 KRReport,
-                index=ki, text=kr.text, score=kr_score(findings, weights) if findings else 100, parsed=parsed,
+                index=ki, text=kr.text, score=score, parsed=parsed,
                 findings=findings, kind=a.kind, progress=kr_progress(kr, parsed),
             ))
         t.kr = t.ki = t.analysis = None  # back to the objective itself
