@@ -207,7 +207,9 @@ def main() -> int:
     corpus = tmp / "corpus"
     shutil.copytree(ROOT / "tests" / "data" / "mini_corpus", corpus / "roles")  # critique does not read it
     base = {**os.environ, "PYTHONPATH": str(ROOT), "OKR_COACH_CORPUS_DIR": str(corpus), "OKR_COACH_LLM_CACHE": "false",
-            "OKR_COACH_ANONYMOUS_RATE_LIMIT_PER_MINUTE": "0", "OKR_COACH_ANONYMOUS_MODEL_RATE_LIMIT_PER_MINUTE": "0"}
+            "OKR_COACH_ANONYMOUS_RATE_LIMIT_PER_MINUTE": "0", "OKR_COACH_ANONYMOUS_MODEL_RATE_LIMIT_PER_MINUTE": "0",
+            # no background draft at start: it loads the model, whose CPU would be counted against the rubric here
+            "OKR_COACH_WARM_UP": "0"}
     for k in ("OKR_COACH_DATABASE_URL", "OKR_COACH_REDIS_URL"):
         base.pop(k, None)
 
