@@ -299,8 +299,9 @@ class LLM:
                 num_retries=0, max_retries=0, **constraint,
             )
         except Exception as exc:  # noqa: BLE001 - litellm maps every provider error to its own classes
-            kind = "timed out" if "timeout" in type(exc).__name__.lower() else "failed"
-            raise ModelError(f"the model request {kind}: {type(exc).__name__}: {str(exc)[:300]}") from exc
+            if "timeout" in type(exc).__name__.lower():  # litellm's text repeats itself ("Timeout: ... timed out")
+                raise ModelError(f"the model request timed out: no answer within {timeout:.1f}s") from exc
+            raise ModelError(f"the model request failed: {type(exc).__name__}: {str(exc)[:300]}") from exc
         finally:
             usage.seconds += time.perf_counter() - t0
             usage.requests += 1
