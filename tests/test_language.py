@@ -117,6 +117,7 @@ VAGUE = [
     "Develop customer trust in the new app",
     "Build a seamless checkout experience",
     "Make the booking flow delightful",
+    "Win Nordic customers",
 ]
 
 RESULTS = [

@@ -88,7 +88,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         if cls == "hold" and obj and "G" in flags(obj[0]) and verb_class(lemma(obj[0]), lang) == "action" and (
                 len(obj) == 1 or obj[1] in DETERMINERS or is_number(obj[1]) or obj[1] in PREPS):
             return "task", ev  # "Keep sending 400 emails a week": the gerund names the activity
-        if cls == "result" and not bar and (_names_one_thing(r.object_words) or _named_after(cleaned, r.verb)):
+        if cls == "result" and not bar and (_names_one_thing(r.object_words) or (
+                _named_after(cleaned, r.verb) and _singular_head(r.object_words, lang))):
             return "task", ev  # "Close the funding round", "Secure the Acme grant": a milestone, done or not
         if cls in ("hold", "change", "result", "state"):
             return ("result" if bar else "vague"), ev
@@ -166,6 +167,13 @@ def _counted_output(words: tuple[str, ...], lang: Language) -> bool:
 def _phrases(words: frozenset[str]) -> tuple[str, ...]:
     """The entries of several words ("in place", "up and running")."""
     return tuple(w for w in words if " " in w)
+
+
+def _singular_head(obj: tuple[str, ...], lang: Language) -> bool:
+    """'InnoBooster grant', 'Gold partner status': one thing; 'Nordic customers', 'Enterprise deals' are many."""
+    head = head_of(obj, lang)
+    return bool(head) and not (head.endswith("s") and not head.endswith(("ss", "us", "is"))) \
+        and head not in lang.people_nouns
 
 
 def _named_after(text: str, verb: str | None) -> bool:
