@@ -91,6 +91,9 @@ TASKS = [
     "Get our Cyber Essentials badge certified",
     "Rollout at least 20 new support macros",
     "Each regional team runs 4 workshops",
+    "Recruit: 3 volunteer drivers for the winter rounds",
+    "60 donor interviews completed",
+    "Achieve ISO27001 certification",
 ]
 
 VAGUE = [
@@ -152,6 +155,7 @@ RESULTS = [
     "Answer every donor email within 2 working days",
     "3 new grant partnerships",
     "500 paying users on the annual plan",
+    "Stretch: 5 new school partnerships",
     "Every mentor covers at least one of the four pathways",
     "Every new volunteer completes safeguarding training in their first week",
     "Time to first reply under 2 hours for urgent cases",

@@ -106,6 +106,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         # deliverable; a measured share of people or things in a state, or a zero bar, is a result.
         if negative_bar:
             return "result", ev
+        if quantified and _counted_output(tuple(toks), lang):
+            return "task", ev  # "100 customer interviews completed": outputs counted, whoever they were with
         if quantified and (_percent_in(toks) or _names_measure_or_people(toks, lang) or "within" in toks):
             return "result", ev  # "Every case answered within 48 hours": a service level
         return "task", ev
@@ -184,7 +186,9 @@ def _named_after(text: str, verb: str | None) -> bool:
     for i, w in enumerate(words[:-1]):
         if w.lower() == verb:
             nxt = words[i + 1] if words[i + 1].lower() not in ("the", "our") else (words[i + 2] if i + 2 < len(words) else "")
-            return bool(nxt) and nxt[:1].isupper() and not nxt.isupper() and nxt.isalpha() and nxt.lower() not in DETERMINERS
+            named = nxt[:1].isupper() and not nxt.isupper() and nxt.isalpha()
+            code = nxt.isalnum() and any(c.isdigit() for c in nxt) and any(c.isupper() for c in nxt)  # SOC2, ISO27001
+            return bool(nxt) and (named or code) and nxt.lower() not in DETERMINERS
     return False
 
 

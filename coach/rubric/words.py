@@ -195,10 +195,25 @@ def clean(text: str) -> str:
     """The sentence without Markdown marks, list labels ("KR1:", "Stretch:") and asides in brackets."""
     t = _MARKS.sub("", text)
     m = _LABEL.match(t)
-    if m and len(t) - m.end() > 8:
+    if m and len(t) - m.end() > 8 and not _verb_before_colon(t, m.end()):
         t = t[m.end():]
     t = _PAREN.sub(" ", t)
     return " ".join(t.split())
+
+
+def _verb_before_colon(t: str, end: int) -> bool:
+    """'Hire: 2 senior engineers': the word before the colon is the verb and what follows its object (a number or
+    a number word), not a label ('Stretch: Reduce ...', 'KR1: Ship ...')."""
+    head = t[:end].strip().rstrip(":").strip()
+    if " " in head or not head.isalpha():
+        return False
+    rest = t[end:].split(maxsplit=1)
+    nxt = rest[0].lower() if rest else ""
+    return "V" in flags(head.lower()) and head.lower() not in _LABEL_VERBS and (nxt[:1].isdigit() or nxt in NUMBER_WORDS)
+
+
+# Words that are verbs too but mark a key result in a list ("Stretch: 5 new logos", "Target: 40 demos").
+_LABEL_VERBS = frozenset("stretch note focus target update bonus optional aim goal".split())
 
 
 def tokens(text: str) -> list[str]:
