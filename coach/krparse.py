@@ -41,6 +41,7 @@ _CURRENCY_WORDS = {"usd": "USD", "dollars": "USD", "eur": "EUR", "euros": "EUR",
 # ISO 4217 codes written before or after an amount ("CHF 20,000", "5k SEK").
 _CURRENCY_CODES = frozenset("usd eur gbp chf jpy cad aud inr sek nok dkk nzd sgd".split())
 _CURRENCY_WORDS.update({c: c.upper() for c in _CURRENCY_CODES})
+CURRENCY_WORDS = frozenset(_CURRENCY_WORDS)  # every currency word or code the parser reads
 _TIME_UNITS = {
     "ms": ("ms", 0.001), "millisecond": ("ms", 0.001), "milliseconds": ("ms", 0.001),
     "s": ("seconds", 1), "sec": ("seconds", 1), "secs": ("seconds", 1), "second": ("seconds", 1),

@@ -7,7 +7,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import ValidationError, BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 # The project checkout (used to find prompts/, rubrics/ and examples_corpus/ in an editable install).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ from coach import lexicon as lx
 from coach.krparse import Analysis, find_numbers
 from coach.models import KeyResult, Objective, OKRSet
 from coach.rubric.loader import CHECK_KINDS
-from coach.rubric.words import flags, lemma
+from coach.rubric.words import flags, lemma, looks_plural
 
 
 @dataclass(slots=True)
@@ -291,11 +291,12 @@ def _counts_things(after: list[str], p: dict[str, Any]) -> bool:
     for i, w in enumerate(after[:5]):
         if w in p["_level_words"] or w in p["_time_units"] or w in _PHRASE_ENDS:
             return False  # "1 hour for P1 tickets": the number's own phrase ended before the plural
-        if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-            nxt = after[i + 1:i + 3]
+        if len(w) > 3 and looks_plural(w):
             # "500 downloads per hour", "40 demos a week": a rate, which has a level today
-            return not (nxt[:1] and nxt[0] in ("per", "each", "every") or nxt[:2] == ["a", "week"]
-                        or nxt[:2] == ["a", "month"] or nxt[:2] == ["a", "day"])
+            nxt = after[i + 1:i + 3]
+            rate = (nxt[:1] and nxt[0] in ("per", "each", "every")) or (
+                nxt[:1] == ["a"] and nxt[1:2] and nxt[1] in ("day", "week", "month"))
+            return not rate
     return False
 
 
@@ -343,7 +344,7 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     duration = (pk.unit in p["_time_units"] or (after[:1] and after[0] in p["_time_units"])) and under_bar
     on_scale = bool(a.target_span) and bool(_ON_A_SCALE.match(text, a.target_span[1]))
     if on_scale:
-        said_before = _letter_words(text[:a.target_span[0]].lower()) if a.target_span else []
+        said_before = _letter_words(text[:a.target_span[0]].lower())
         if not p["_count_words"].isdisjoint(said_before) or "newly" in said_before or "first" in said_before:
             return []  # "newly trained reps rate it 3 out of 5": a score from people who had none to give before
     if pk.unit != "%" and not duration and not on_scale:

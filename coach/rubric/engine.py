@@ -197,12 +197,8 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
         for ki, (kr, a) in enumerate(zip(obj.key_results, analyses[oi])):
             parsed = _parsed_with_overrides(kr, a)
             a.kind = classify_indicator(kr.text, c.leading, c.lagging)
-            key = None
-            if memo is not None and not kr.__pydantic_extra__:
-                key = (kr.text, kr.baseline, kr.target, glossary)
-                hit = memo.get(key)
-            else:
-                hit = None
+            key = (kr.text, kr.baseline, kr.target, glossary) if memo is not None and not kr.__pydantic_extra__ else None
+            hit = memo.get(key) if key is not None else None
             if hit is None:
                 t.kr, t.ki, t.analysis = kr, ki, a
                 findings = _apply(kr_rules, t)

@@ -18,10 +18,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from coach.krparse import CURRENCY_WORDS
 from coach.rubric.sentence import Reading, about_people, read, verb_class
 from coach.rubric.words import (
     CONJ, DETERMINERS, NEGATIVE_BAR, NUMBER_WORDS, PREPS, Language, clean, clean_tokens, flags, is_number,
-    lemma, lemma_table, load_language, tokens,
+    lemma, lemma_table, looks_plural, load_language, tokens,
 )
 
 # Key results
@@ -29,8 +30,8 @@ from coach.rubric.words import (
 
 _BENCHMARK = re.compile(r"\b(?:above|below|beat|beats|match|matches|exceed|exceeds|at|under|over)\W+(?:the\W+)?"
                         r"(?:[a-z]+\W+){0,2}(?:average|benchmark|median|target|sla|slo)\b")
-_AS_AS = re.compile(r"\bas\s+\w+\s+as\b")
-_AT_LEAST = re.compile(r"\bat\s+(?:least|most)\b")  # "at least one of our values": a bar, in words  # "as fast as simple text": parity is a bar
+_AS_AS = re.compile(r"\bas\s+\w+\s+as\b")  # "as fast as simple text": parity is a bar
+_AT_LEAST = re.compile(r"\bat\s+(?:least|most)\b")  # "at least one of our values": a bar, in words
 
 
 def has_threshold_words(toks: list[str] | tuple[str, ...], lang: Language) -> bool:
@@ -133,15 +134,15 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     return "task", ev
 
 
-_CURRENCY_WORDS = frozenset("usd eur gbp chf jpy cad aud inr sek nok dkk nzd sgd dollars euros pounds".split())
-
-
 def _money_in(toks: list[str]) -> bool:
-    return any(w[0] in "$€£" or w in _CURRENCY_WORDS for w in toks)
+    return any(w[0] in "$€£" or w in CURRENCY_WORDS for w in toks)
+
+
+_EVERY_ONE = frozenset({"all", "every", "each"})
 
 
 def _every_one(toks: list[str]) -> bool:
-    return not {"all", "every", "each"}.isdisjoint(toks)
+    return not _EVERY_ONE.isdisjoint(toks)
 
 
 def _window_after_within(toks: list[str]) -> bool:
@@ -174,8 +175,7 @@ def _phrases(words: frozenset[str]) -> tuple[str, ...]:
 def _singular_head(obj: tuple[str, ...], lang: Language) -> bool:
     """'InnoBooster grant', 'Gold partner status': one thing; 'Nordic customers', 'Enterprise deals' are many."""
     head = head_of(obj, lang)
-    return bool(head) and not (head.endswith("s") and not head.endswith(("ss", "us", "is"))) \
-        and head not in lang.people_nouns
+    return bool(head) and not looks_plural(head) and head not in lang.people_nouns
 
 
 def _named_after(text: str, verb: str | None) -> bool:

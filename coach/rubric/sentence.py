@@ -9,7 +9,7 @@ from functools import cached_property, lru_cache
 
 from coach.rubric.words import (
     AGENT_ENDINGS, AUX, CONJ, DETERMINERS, MASS_S, NEGATIVE_BAR, PREPS, PRONOUNS, S_FUNCTION_WORDS, TIME_WORDS,
-    Language, clean, flags, is_number, lemma, tokens,
+    Language, clean, flags, is_number, lemma, looks_plural, tokens,
 )
 
 # Readings
@@ -149,6 +149,7 @@ def _plain_modifiers(mods: list[str], lang: Language) -> bool:
 
 
 _BAR_PREPS = frozenset({"to", "under", "below", "above", "over", "within"})  # "Bring query time under 10s"
+_AFTER_A_METRIC = frozenset({"to", "of", "per", "for", "from", "in"})
 _OBJECT_OPENERS = frozenset("a an the all every each our my your their its some no more fewer less".split())
 
 
@@ -255,10 +256,10 @@ def _read(text: str, lang: Language) -> Reading:
     if "V" in f0 and "C" not in f0 and first not in DETERMINERS and first not in NEGATIVE_BAR \
             and first not in lang.people_nouns:  # "People who rely on ... use every flow": a subject
         ambiguous = "N" in f0 or "A" in f0
-        if ambiguous and first in lang.measure_nouns and nxt in ("to", "of", "per", "for", "from", "in"):
-            pass  # "Time to first response under 1 hour", "Rate of returns below 2%": a metric named first
-        elif ambiguous and (nxt in _OBJECT_OPENERS or (nxt and is_number(nxt))) and not (
-                first.endswith("s") and not first.endswith(("ss", "us", "is"))):
+        # "Time to first response under 1 hour", "Rate of returns below 2%": a metric named first, not a verb
+        metric_first = first in lang.measure_nouns and nxt in _AFTER_A_METRIC
+        if ambiguous and not metric_first and (nxt in _OBJECT_OPENERS or (nxt and is_number(nxt))) \
+                and not looks_plural(first):
             # "Ship all planned features within Q3", "Track every renewal": a verb and its object; a plural noun
             # first ("Deals all close ...") is a subject
             return _imperative(first, toks, 1, sentence, lang, "imperative")
@@ -267,8 +268,7 @@ def _read(text: str, lang: Language) -> Reading:
             or toks[j] in AUX or toks[j] in lang.capability_modals
             for j in range(1, min(len(toks), 6)) if toks[j - 1] not in NOMINAL_BEFORE)
         metric = ambiguous and verb_class(first, lang) == "action" and (
-            _compound_names_metric(toks, lang) or (first in lang.measure_nouns and nxt in ("to", "of", "per", "for",
-                                                                                           "from", "in")))
+            metric_first or _compound_names_metric(toks, lang))
         if not subject and not metric:
             return _imperative(first, toks, 1, sentence, lang, "imperative")
     if "G" in f0 and "V" not in f0 and not any(

@@ -227,6 +227,11 @@ def clean_tokens(text: str) -> tuple[str, tuple[str, ...]]:
     return c, tuple(tokens(c))
 
 
+def looks_plural(word: str) -> bool:
+    """'customers', 'deals' (not 'process', 'status', 'analysis')."""
+    return word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
 def is_number(tok: str) -> bool:
     return tok[0].isdigit() or tok[0] in "$€£"
 
