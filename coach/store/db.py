@@ -161,6 +161,31 @@ class Database:
                 raise unavailable(e, self.url) from e
             raise
 
+    def first_row(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """One row of one SELECT, straight on a pooled driver connection: for the per-request lookups (an API key
+        on every call) where SQLAlchemy's statement and transaction layers cost ten times the query itself.
+        `sql` uses ? placeholders; a single statement needs no transaction to see one consistent state."""
+        if self.dialect != "sqlite":
+            sql = sql.replace("?", "%s")
+        try:
+            conn = self.engine.raw_connection()
+            try:
+                cur = conn.cursor()
+                try:
+                    cur.execute(sql, params)
+                    row = cur.fetchone()
+                finally:
+                    cur.close()
+                if self.dialect != "sqlite":
+                    conn.rollback()  # end the driver's implicit transaction before the connection goes back
+            finally:
+                conn.close()
+        except Exception as e:
+            if _is_store_failure(e):
+                raise unavailable(e, self.url) from e
+            raise
+        return None if row is None else tuple(row)
+
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Raw SQL with :named parameters (tests and admin commands)."""
         with self.read() as c:
