@@ -8,6 +8,7 @@ Short or ambiguous text (numbers, acronyms, a few words) is left to the rubric a
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -30,25 +31,38 @@ MIN_LETTERS = 40  # below this, Latin-script text says too little to judge by it
 MIN_SCRIPT_LETTERS = 8  # a script is clear from fewer letters (CJK writes a word in one or two)
 
 
+@lru_cache(maxsize=4096)
+def _stats(text: str) -> tuple[bool, int, int, int, int]:
+    """One text's share of the evidence: (ASCII only, letters, Latin letters, English words, other words).
+    Kept by text: a service sees the same key results again and again."""
+    ascii_only = text.isascii()
+    if ascii_only:
+        n_letters = latin = sum(map(str.isalpha, text))
+    else:
+        letters = [c for c in text if c.isalpha()]
+        n_letters = len(letters)
+        latin = sum(1 for c in letters if ("a" <= c.lower() <= "z") or "\u00c0" <= c <= "\u024f")
+    words = [w.lower() for w in _WORD.findall(text)]
+    return (ascii_only, n_letters, latin, sum(1 for w in words if w in _ENGLISH),
+            sum(1 for w in words if w in _OTHER))
+
+
 def unsupported_language(texts: list[str]) -> str | None:
     """A note when the texts do not read as English, else None."""
-    joined = " ".join(t for t in texts if t)
-    if joined.isascii():  # every letter is Latin (most sets): count them without walking each character
-        n_letters = sum(map(str.isalpha, joined)) if len(joined) < MIN_LETTERS * 4 else MIN_LETTERS
+    stats = [_stats(t) for t in texts if t]
+    n_letters = sum(s[1] for s in stats)
+    if all(s[0] for s in stats):  # every letter is Latin (most sets)
         if n_letters < MIN_LETTERS:
             return None
     else:
-        letters = [c for c in joined if c.isalpha()]
-        if len(letters) < MIN_SCRIPT_LETTERS:
+        if n_letters < MIN_SCRIPT_LETTERS:
             return None
-        latin = sum(1 for c in letters if ("a" <= c.lower() <= "z") or "\u00c0" <= c <= "\u024f")
-        if latin / len(letters) < 0.5:
+        if sum(s[2] for s in stats) / n_letters < 0.5:
             return _note("it is mostly written in a non-Latin script")
-        if len(letters) < MIN_LETTERS:
+        if n_letters < MIN_LETTERS:
             return None
-    words = [w.lower() for w in _WORD.findall(joined)]
-    english = sum(1 for w in words if w in _ENGLISH)
-    other = sum(1 for w in words if w in _OTHER)
+    english = sum(s[3] for s in stats)
+    other = sum(s[4] for s in stats)
     if other >= 4 and other > 3 * max(english, 1):
         return _note("its common words are not English ones")
     return None

@@ -396,10 +396,14 @@ def acronyms(t: Target, p: dict[str, Any]) -> list[Hit]:
     return [Hit(evidence=", ".join(dict.fromkeys(found)), values={"terms": ", ".join(dict.fromkeys(found))})]
 
 
-def _metric_tokens(a: Analysis, text: str, stop: frozenset[str]) -> set[str]:
+def _metric_tokens(a: Analysis, text: str, stop: frozenset[str]) -> frozenset[str]:
     """The words of the parsed metric (or of the text), singular, without stopwords and verbs."""
-    base = a.parsed.metric or text
-    return {w.rstrip("s") for w in _letter_words(base.lower()) if w not in stop and len(w) > 1}
+    return _tokens(a.parsed.metric or text, stop)
+
+
+@lru_cache(maxsize=4096)
+def _tokens(base: str, stop: frozenset[str]) -> frozenset[str]:
+    return frozenset(w.rstrip("s") for w in _letter_words(base.lower()) if w not in stop and len(w) > 1)
 
 
 def _derive_duplicate_metric(p: dict[str, Any]) -> dict[str, Any]:
@@ -437,6 +441,7 @@ def duplicate_metric(t: Target, p: dict[str, Any]) -> list[Hit]:
     return hits
 
 
+@lru_cache(maxsize=4096)
 def classify_indicator(text: str, leading: frozenset[str], lagging: frozenset[str]) -> str | None:
     """'leading', 'lagging' or None, from the words of the key result."""
     ws = _LETTERS.findall(text.lower())
