@@ -34,6 +34,8 @@ TASKS = [
     "Digitise the paper intake forms",
     # counted outputs
     "Publish 6 customer stories",
+    "Write and publish 8 recipe videos",
+    "Record the podcast pilot and share it with 5 sponsors",
     "Run 3 pricing experiments",
     "Hire two data engineers",
     # states that are true once the work is done
@@ -164,6 +166,10 @@ RESULTS = [
     "Up-sell to 100 existing customers",
     "Bring page load time under 2s for mobile users",
     "Get 300 downloads per hour of airtime for the Lighthouse show",
+    # the work and the result it is for, in one key result: read by the result
+    "Redesign the intake form and cut drop-off to 12%",
+    "Open two evening clinics and bring the waiting list under 40 families",
+    "Automate the invoice run and achieve 98% paid on time",
 ]
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coach import lexicon as lx
-from coach.krparse import Analysis, find_numbers
+from coach.krparse import CURRENCY_WORDS, Analysis, find_numbers
 from coach.models import KeyResult, Objective, OKRSet
 from coach.rubric.loader import CHECK_KINDS
 from coach.rubric.words import flags, lemma, looks_plural
@@ -268,6 +268,11 @@ def count_range(t: Target, p: dict[str, Any]) -> list[Hit]:
     return [hit]
 
 
+# An amount per period, right after the number: "$20k per month", "£15,000 RR p/m", "$2M a year", "$30k/mo".
+_PER_PERIOD = re.compile(r"^\s*(?:[a-z/-]+\s+){0,4}?(?:(?:per|a|an|each|every)\s+(?:month|week|day|year|quarter|annum)\b"
+                         r"|p/[mwdqy]\b|pcm\b|/\s?(?:mo|month|wk|week|yr|year|day|quarter)\b"
+                         r"|(?:monthly|weekly|daily|yearly|annually|quarterly)\b)")
+_MONEY_UNITS = frozenset({"USD", "EUR", "GBP", *(c.upper() for c in CURRENCY_WORDS if len(c) == 3)})
 _UP_DOWN_BEFORE = re.compile(r"\b(?:up|down)\s*$")  # "waste per meal down 25%": a change, not a level
 _PHRASE_ENDS = frozenset("for of in on at by per to from with within under over across during".split())
 
@@ -323,7 +328,10 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
         # Several competing targets ("at least 30% of X and at least 50% of Y"): shares still need their starts.
         shares = [n for n in a.nums if n.unit == "%" and not n.weak]
         if len(shares) < 2:
-            return []
+            from coach.rubric.language import service_level
+
+            bar = service_level(t.text)  # "Fix all new P1 bugs within one release": 100% in time, in words
+            return [Hit(evidence=bar, values={"metric": "the share handled in time"})] if bar else []
         return [Hit(evidence=t.text[shares[0].start: shares[0].end].strip(), values={"metric": "these shares"})]
     if pk.target == 0:
         return []  # none at all: an absolute bar, whatever the start ("Bring errors down to 0")
@@ -356,8 +364,13 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
                                                                       and metric_words[i + 1] in p["_not_level_after"]
                                                                       and w in p["_level_words"])]
         per_unit = "per" in metric_words[1:]  # "downloads per hour": a rate, a level today whatever it counts
+        if pk.unit in _MONEY_UNITS and a.target_span and _PER_PERIOD.match(text[a.target_span[1]:].lower()):
+            per_unit = True  # "£15,000 per month": money as a run rate, which has a level today (money won in
+            # the period, "Book $2M in Q3", has none)
+        # ("... or more" is an at-least bar, not "more X")
+        counted = [w for i, w in enumerate(metric_words) if i == 0 or metric_words[i - 1] != "or"]
         if not to_level and ((p["_level_words"].isdisjoint(metric_words) and not per_unit)
-                             or not p["_count_words"].isdisjoint(metric_words)):
+                             or not p["_count_words"].isdisjoint(counted)):
             return []
     span = text[a.target_span[0]: a.target_span[1]].strip() if a.target_span else str(pk.target)
     return [Hit(evidence=span, values={"metric": pk.metric or "this metric"})]

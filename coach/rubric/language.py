@@ -19,7 +19,7 @@ import re
 from functools import lru_cache
 
 from coach.krparse import CURRENCY_WORDS
-from coach.rubric.sentence import Reading, about_people, read, verb_class
+from coach.rubric.sentence import Reading, about_people, clause_reading, read, verb_class
 from coach.rubric.words import (
     CONJ, DETERMINERS, NEGATIVE_BAR, NUMBER_WORDS, PREPS, Language, clean, clean_tokens, flags, is_number,
     lemma, lemma_table, looks_plural, load_language, tokens,
@@ -94,6 +94,9 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             return "task", ev  # "Close the funding round", "Secure the Acme grant": a milestone, done or not
         if cls in ("hold", "change", "result", "state"):
             return ("result" if bar else "vague"), ev
+        if cls == "action" and bar and _result_clause(r.object_words, lang):
+            return "result", ev  # "Launch the referral page and lift repeat purchases to 30%": the work and the
+            # result it is for, in one key result; it is read (and scored) by the result
         # An action is a task whatever it counts, unless it only asks for a quality ("Create awareness") or for
         # more of something with no bar ("Write more tests").
         obj = r.object_words
@@ -134,6 +137,22 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     return "task", ev
 
 
+def _result_clause(obj: tuple[str, ...], lang: Language) -> bool:
+    """A second clause, joined by 'and', whose verb changes or reaches a level and whose bar comes after it
+    ('... and cut drop-off to 12%', '... and achieve 20% retention'); a second action ('... and publish 5
+    posts') is more of the work."""
+    for i, w in enumerate(obj[:-2]):
+        if w not in ("and", "&"):
+            continue
+        v = obj[i + 1]
+        if "V" not in flags(v) or v in DETERMINERS:
+            continue
+        if clause_reading(list(obj[i + 1:]), lang).verb_class in ("change", "result", "hold") and any(
+                is_number(x) or x in NUMBER_WORDS or x == "=" for x in obj[i + 2:]):
+            return True
+    return False
+
+
 def _money_in(toks: list[str]) -> bool:
     return any(w[0] in "$€£" or w in CURRENCY_WORDS for w in toks)
 
@@ -143,6 +162,20 @@ _EVERY_ONE = frozenset({"all", "every", "each"})
 
 def _every_one(toks: list[str]) -> bool:
     return not _EVERY_ONE.isdisjoint(toks)
+
+
+def service_level(text: str) -> str | None:
+    """'Fix all new P1 bugs within one release', 'Answer every call within a day': a bar over a stream of work
+    (the share handled in time), stated in words rather than as a number; the words from 'all' to the window."""
+    _, ttoks = clean_tokens(text)
+    toks = list(ttoks)
+    if "within" not in toks or not _every_one(toks) or not _window_after_within(toks):
+        return None
+    i = toks.index("within")
+    first = min(toks.index(w) for w in _EVERY_ONE if w in toks)
+    if first > i:
+        return None  # "within a week of every launch": the window comes first, nothing is counted in it
+    return " ".join(toks[first:i + 3])
 
 
 def _window_after_within(toks: list[str]) -> bool:

@@ -359,6 +359,11 @@ def _compound_names_metric(toks: list[str], lang: Language) -> bool:
                                           and "V" not in flags(last))
 
 
+def clause_reading(toks: list[str], lang: Language) -> Reading:
+    """A clause that starts with its verb ('cut drop-off to 12%', after 'and'), read as an imperative."""
+    return _imperative(toks[0], toks, 1, tuple(toks), lang, "imperative")
+
+
 def _imperative(word: str, toks: list[str], i: int, sentence: tuple[str, ...], lang: Language, frame: str) -> Reading:
     lem = word if "V" in flags(word) else lemma(word)
     obj = toks[i:]
