@@ -122,6 +122,7 @@ VAGUE = [
     "Develop customer trust in the new app",
     "Build a seamless checkout experience",
     "Make the booking flow delightful",
+    "We have fewer complaints about late deliveries",
     "Win Nordic customers",
 ]
 
@@ -170,6 +171,11 @@ RESULTS = [
     "Redesign the intake form and cut drop-off to 12%",
     "Open two evening clinics and bring the waiting list under 40 families",
     "Automate the invoice run and achieve 98% paid on time",
+    # a never-bar, parity as a bar, and money in a done state
+    "Don't close a ticket without the customer's confirmation",
+    "Never miss a monthly payroll run",
+    "Make the mobile booking flow as fast as the desktop one",
+    "$80k of grant funding secured",
 ]
 
 

@@ -51,6 +51,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     ev = r.verb or cleaned[:60]
     if r.frame == "empty":
         return ("result" if quantified else "vague"), ev
+    if toks[:1] in (["don't"], ["dont"], ["never"]) or toks[:2] == ["do", "not"]:
+        return "result", ev  # "Don't ship a release without a rollback plan": a never-bar, met or not
     spaced = f" {low}"
     if any(f" {s}" in spaced for s in _phrases(lang.done_states)):
         return "task", ev  # "... in place", "... up and running"
@@ -112,8 +114,10 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             return "result", ev
         if quantified and _counted_output(tuple(toks), lang):
             return "task", ev  # "100 customer interviews completed": outputs counted, whoever they were with
-        if quantified and (_percent_in(toks) or _names_measure_or_people(toks, lang) or "within" in toks):
-            return "result", ev  # "Every case answered within 48 hours": a service level
+        if quantified and (_percent_in(toks) or _names_measure_or_people(toks, lang) or "within" in toks
+                           or _money_in(toks)):
+            return "result", ev  # "Every case answered within 48 hours": a service level; "$2M of contracts
+            # signed": an amount of money, never a count of outputs
         return "task", ev
     if r.frame == "declarative":
         if quantified and r.verb_class == "action" and _counted_output(r.object_words, lang):

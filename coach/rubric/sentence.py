@@ -311,6 +311,9 @@ def _read(text: str, lang: Language) -> Reading:
             if "G" in fn and ("N" not in fn or (w in ("is", "are", "am", "was", "were") and after in DETERMINERS)):
                 # "The team is modeling a set of data": an activity under way
                 return Reading("done", nxt_w, lemma(nxt_w), "action", tuple(toks[k + 1:]), sentence, None, lang)
+            if w in ("has", "have", "had") and nxt_w in lang.comparison_words:
+                # "We have fewer questions from new members": more or less of something held, a change
+                return Reading("declarative", w, lemma(w), "state", tuple(toks[k:]), sentence, None, lang)
             if any(x in lang.done_states for x in toks[k:k + 3]) or ("D" in fn and "C" not in fn) or (
                     w in ("has", "have", "had") and "D" not in fn):
                 # "The guide is published", "Every alert has a runbook", "We have delivered a report"
@@ -364,6 +367,14 @@ def clause_reading(toks: list[str], lang: Language) -> Reading:
     return _imperative(toks[0], toks, 1, tuple(toks), lang, "imperative")
 
 
+def _as_as(obj: list[str] | tuple[str, ...]) -> bool:
+    """'as fast as the desktop one': parity with something else, a bar ('as soon as possible' is none)."""
+    for i, w in enumerate(obj[:-2]):
+        if w == "as" and obj[i + 2] == "as" and "A" in flags(obj[i + 1]) and obj[i + 3:i + 4] != ("possible",):
+            return True
+    return False
+
+
 def _imperative(word: str, toks: list[str], i: int, sentence: tuple[str, ...], lang: Language, frame: str) -> Reading:
     lem = word if "V" in flags(word) else lemma(word)
     obj = toks[i:]
@@ -372,8 +383,9 @@ def _imperative(word: str, toks: list[str], i: int, sentence: tuple[str, ...], l
         if obj and "V" in flags(obj[0]) and obj[0] not in DETERMINERS:  # "Record and publish 5 episodes"
             obj = obj[1:]
     cls = verb_class(lem, lang)
-    if cls == "action" and lem in ("make", "get") and has_comparison(obj[:4], lang):
-        cls = "change"  # "Make onboarding smoother": a change wished for, not a thing made
+    if cls == "action" and lem in ("make", "get") and (has_comparison(obj[:4], lang) or _as_as(tuple(obj[:10]))):
+        cls = "change"  # "Make onboarding smoother", "Make complex pages as fast as simple ones": a change wished
+        # for (with parity as its bar), not a thing made
     if cls == "action" and lem in ("bring", "drive", "push", "take", "go", "move", "get") and (
             "down" in obj[1:] or "up" in obj[1:] or any(w in _BAR_PREPS and i + 1 < len(obj) and is_number(obj[i + 1])
                                                           for i, w in enumerate(obj))):
