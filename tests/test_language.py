@@ -252,6 +252,9 @@ def test_quantities_and_thresholds_in_words_read_as_results(text: str, lang) -> 
     ("Staff wellbeing", "topic"),
     ("Cyber security", "topic"),
     ("Q1 recruitment", "topic"),
+    # a list of verbs sharing one object: the object decides
+    ("Design, build and launch a volunteer rota app", "deliverable"),
+    ("Plan, run and report on the spring fundraiser", "deliverable"),
 ])
 def test_objectives_read_by_their_verb_and_object(title: str, expected: str, lang) -> None:  # type: ignore[no-untyped-def]
     assert objective_kind(title, lang)[0] == expected

@@ -238,9 +238,12 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
 
 @lru_cache(maxsize=8192)
 def _read(text: str, lang: Language) -> Reading:
-    toks = _skip_lead_in(tokens(_strip_lead_clause(clean(text))), lang)
+    cleaned = _strip_lead_clause(clean(text))
+    toks = _skip_lead_in(tokens(cleaned), lang)
     while len(toks) > 1 and toks[0].endswith("ly") and "R" in flags(toks[0]):
         toks = toks[1:]  # "Successfully launch ...": the adverb says how, the verb after it what
+    if _LISTED_FIRST.match(cleaned):
+        toks = _verbs_listed(toks)
     words = [w for w in toks if not is_number(w)]
     if not words:
         return Reading("empty", None, None, None, ())
@@ -340,6 +343,20 @@ def _read(text: str, lang: Language) -> Reading:
         if " " in state and f" {state}" in f" {low}":  # "... in place", "... up and running"
             return Reading("done", state, state, "action", (), sentence, None, lang)
     return Reading("noun_phrase", None, None, None, sentence, sentence, sentence, lang)
+
+
+_LISTED_FIRST = re.compile(r"^\W*[A-Za-z-]+\s*,\s*[A-Za-z-]+")  # "Design, build ...": a list starts
+
+
+def _verbs_listed(toks: list[str]) -> list[str]:
+    """'Design, implement, maintain and enhance a platform': the first verb, then 'and', the last verb and its
+    object (the verbs between share that object)."""
+    k = 1
+    while k < len(toks) and "V" in flags(toks[k]) and toks[k] not in DETERMINERS and toks[k] not in ("and", "&"):
+        k += 1
+    if k == 1 or k + 1 >= len(toks) or toks[k] not in ("and", "&") or "V" not in flags(toks[k + 1]):
+        return toks
+    return [toks[0], *toks[k:]]
 
 
 def _compound_names_metric(toks: list[str], lang: Language) -> bool:
