@@ -16,6 +16,7 @@ the agreement moves from one group of sites to another.
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class Item(BaseModel):
     labels: Labels
     parsed: list[dict[str, Any] | None] | None = None
     source: str | None = None
+    line: int | None = Field(default=None, exclude=True)  # 0-based line in its file (for the ambiguous list)
 
 
 class RuleScore(BaseModel):
@@ -112,6 +114,7 @@ class EvalResult(BaseModel):
     split: SplitInfo
     folds: list[PartScore] = Field(default_factory=list)
     by_source: list[PartScore] = Field(default_factory=list)
+    ambiguous_excluded: int = 0  # label decisions left out because the labellers list them as ambiguous
 
 
 SPLIT_DEFINITION = (
@@ -153,7 +156,7 @@ def read_items(path: Path) -> list[Item]:
         if not line.strip():
             continue
         try:
-            item = Item.model_validate(json.loads(line))
+            item = Item.model_validate({**json.loads(line), "line": n - 1})
         except (json.JSONDecodeError, ValidationError) as exc:
             raise InputError(f"bad labelled item: {str(exc).splitlines()[0]}", location=f"{path}:{n}") from exc
         problem = _shape_problem(item)
@@ -167,6 +170,32 @@ def read_items(path: Path) -> list[Item]:
     if not items:
         raise InputError("no labelled items", location=str(path))
     return items
+
+
+# "14 kr 0: kr.baseline - reason", "3 objective: objective.outcome - reason", "10 kr 0: parsed - reason"
+_AMBIGUOUS_LINE = re.compile(r"^\s*(\d+)\s+(objective|kr\s+\d+)\s*:\s*([\w.]+)\s+-")
+
+Ambiguous = dict[int, set[tuple[str, str]]]
+
+
+def read_ambiguous(path: Path) -> Ambiguous:
+    """The label decisions the labellers list as genuinely ambiguous (`<file>.ambiguous.txt`, LABELLING.md):
+    record line (0-based) -> {(target, rule)}, target "objective" or "kr N". Comment lines start with #."""
+    out: Ambiguous = {}
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        m = _AMBIGUOUS_LINE.match(raw)
+        if m is None:
+            raise InputError("not an ambiguous-label line (expected 'LINE TARGET: RULE - reason')",
+                             location=f"{path}:{n}")
+        out.setdefault(int(m.group(1)), set()).add((" ".join(m.group(2).split()), m.group(3)))
+    return out
+
+
+def ambiguous_beside(path: Path) -> Path:
+    """Where the ambiguous list of a labelled file lives: real_orgs.jsonl -> real_orgs.ambiguous.txt."""
+    return path.with_name(path.stem + ".ambiguous.txt")
 
 
 def _shape_problem(item: Item) -> str | None:
@@ -210,17 +239,21 @@ class _Outcome:
     misses: list[str] = field(default_factory=list)
     parse: list[tuple[bool, dict[str, bool]]] = field(default_factory=list)
     parse_misses: list[ParseMiss] = field(default_factory=list)
+    skipped: int = 0
 
 
-def _score_item(it: Item, labelled: set[str], profile: str | None) -> _Outcome:
+def _score_item(it: Item, labelled: set[str], profile: str | None,
+                skip: set[tuple[str, str]] = frozenset()) -> _Outcome:  # type: ignore[assignment]
     site = source_site(it.source)
     out = _Outcome(site=site, key_results=len(it.key_results))
     has_objective = bool(it.objective.strip())
     rep = review(_as_set(it), profile=profile).objectives[0]
 
-    def tally(got: set[str], exp: set[str], where: str) -> None:
+    def tally(got: set[str], exp: set[str], where: str, target: str) -> None:
         for r in labelled:
-            if r in got and r in exp:
+            if (target, r) in skip:
+                out.skipped += 1  # a decision the labellers list as ambiguous: left out of the figures
+            elif r in got and r in exp:
                 out.tp[r] += 1
             elif r in got:
                 out.fp[r] += 1
@@ -230,10 +263,13 @@ def _score_item(it: Item, labelled: set[str], profile: str | None) -> _Outcome:
                 out.misses.append(f"FN {r}: {where}  [{site}]")
 
     if has_objective:
-        tally({f.rule for f in rep.findings}, set(it.labels.objective), it.objective)
-    for k, lab in zip(rep.key_results, it.labels.key_results):  # no lists at all: key results unlabelled
-        tally({f.rule for f in k.findings}, set(lab), k.text)
-    for k, exp in zip(rep.key_results, it.parsed or []):
+        tally({f.rule for f in rep.findings}, set(it.labels.objective), it.objective, "objective")
+    for i, (k, lab) in enumerate(zip(rep.key_results, it.labels.key_results)):  # no lists: key results unlabelled
+        tally({f.rule for f in k.findings}, set(lab), k.text, f"kr {i}")
+    for i, (k, exp) in enumerate(zip(rep.key_results, it.parsed or [])):
+        if (f"kr {i}", "parsed") in skip:
+            out.skipped += 1
+            continue
         res = parse_matches(exp, k.parsed)
         ok = all(res.values())
         out.parse.append((ok, res))
@@ -271,11 +307,13 @@ def _part(name: str, outcomes: list[_Outcome], labelled: set[str], **extra: Any)
 
 
 def evaluate(items: list[Item], *, rules: list[str] | None = None, profile: str | None = None,
-             folds: int = DEFAULT_FOLDS, part: Part = "all", by_source: bool = False) -> EvalResult:
+             folds: int = DEFAULT_FOLDS, part: Part = "all", by_source: bool = False,
+             ambiguous: Ambiguous | None = None) -> EvalResult:
     """Score the rubric on labelled items.
 
     `part` keeps only the records of the tune or held-out sites before anything is added up; the split
-    itself is always reported. `folds` is k for the fold assignment (at least 2).
+    itself is always reported. `folds` is k for the fold assignment (at least 2). `ambiguous` (from
+    `read_ambiguous`) leaves out the label decisions the labellers list as genuinely ambiguous.
     """
     if folds < 2:
         raise InputError(f"--folds must be at least 2 (got {folds})")
@@ -296,7 +334,9 @@ def evaluate(items: list[Item], *, rules: list[str] | None = None, profile: str 
     def wanted(site: str) -> bool:
         return part == "all" or (fold[site] == HELDOUT_FOLD) == (part == "heldout")
 
-    outcomes = [_score_item(it, labelled, profile) for it in items if wanted(source_site(it.source))]
+    amb = ambiguous or {}
+    outcomes = [_score_item(it, labelled, profile, amb.get(it.line, frozenset()) if it.line is not None else set())
+                for it in items if wanted(source_site(it.source))]
     field_ok: Counter[str] = Counter()
     field_n: Counter[str] = Counter()
     for o in outcomes:
@@ -325,5 +365,5 @@ def evaluate(items: list[Item], *, rules: list[str] | None = None, profile: str 
         parse_exact_match=whole.parse_exact_match,
         parse_field_accuracy={f: round(field_ok[f] / field_n[f], 3) for f in sorted(field_n)},
         parse_misses=[m for o in outcomes for m in o.parse_misses], misses=[m for o in outcomes for m in o.misses],
-        split=split, folds=fold_scores, by_source=source_scores,
+        split=split, folds=fold_scores, by_source=source_scores, ambiguous_excluded=sum(o.skipped for o in outcomes),
     )

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from coach.errors import InputError
-from coach.evaluation import (DEFAULT_FOLDS, HELDOUT_FOLD, Item, evaluate, fold_of, read_items, source_site)
+from coach.evaluation import (DEFAULT_FOLDS, HELDOUT_FOLD, Item, ambiguous_beside, evaluate, fold_of, read_ambiguous,
+                              read_items, source_site)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,3 +147,41 @@ def test_cli_split_and_by_source(tmp_path: Path) -> None:
     assert {"rules", "parse_exact_match", "split", "folds"} <= set(data)
     assert all({"rule", "f1", "support"} <= set(x) for x in data["rules"])  # what the stop hook reads
     assert data["split"]["scored_part"] == "heldout"
+
+
+def test_decisions_listed_as_ambiguous_are_left_out_and_counted(tmp_path: Path) -> None:
+    p = tmp_path / "set.jsonl"
+    rows = [
+        # line 0: the engine fires kr.outcome on the first key result; its label says nothing (a false alarm)
+        _item("Grow repeat orders", ["Publish 4 recipe videos", "Raise repeat orders from 12% to 20%"], [], [[], []],
+              [{"target": 4}, {"baseline": 12, "target": 20}]),
+        # line 1: a false alarm that is not on the list stays counted
+        _item("Grow repeat orders", ["Run 3 tasting events"], [], [[]], [{"target": 3}]),
+    ]
+    p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    amb = tmp_path / "set.ambiguous.txt"
+    amb.write_text("# LINE TARGET: RULE - reason\n0 kr 0: kr.outcome - videos could be read as the result\n"
+                   "0 kr 1: parsed - a second reading of the numbers\n")
+    listed = read_ambiguous(amb)
+    assert listed == {0: {("kr 0", "kr.outcome"), ("kr 1", "parsed")}}
+    assert ambiguous_beside(p) == amb
+    full = {r.rule: r for r in evaluate(read_items(p), rules=["kr.outcome"]).rules}
+    res = evaluate(read_items(p), rules=["kr.outcome"], ambiguous=listed)
+    out = {r.rule: r for r in res.rules}
+    assert full["kr.outcome"].fp == 2 and out["kr.outcome"].fp == 1
+    assert res.ambiguous_excluded == 2 and res.parse_total == 2  # one parse entry of three left out
+
+    r = subprocess.run([sys.executable, "-m", "coach.cli.main", "eval", str(p), "--exclude-ambiguous",
+                        "--rules", "kr.outcome"],
+                       capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1", "COLUMNS": "160"},
+                       cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "left out: 2 label decisions" in r.stdout
+
+
+def test_a_malformed_ambiguous_list_is_refused_with_its_line(tmp_path: Path) -> None:
+    amb = tmp_path / "x.ambiguous.txt"
+    amb.write_text("# header\n3 objective: objective.outcome - fine\nthis line has no shape\n")
+    with pytest.raises(InputError) as exc:
+        read_ambiguous(amb)
+    assert exc.value.location == f"{amb}:3"

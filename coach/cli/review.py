@@ -93,13 +93,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from coach.evaluation import evaluate, read_items
+    from coach.evaluation import ambiguous_beside, evaluate, read_ambiguous, read_items
 
     path = Path(args.file)
     if not path.exists():
         raise InputError("file not found", location=str(path))
+    ambiguous = None
+    if args.exclude_ambiguous is not None:
+        amb_path = Path(args.exclude_ambiguous) if args.exclude_ambiguous else ambiguous_beside(path)
+        if not amb_path.exists():
+            raise InputError("no list of ambiguous labels", location=str(amb_path),
+                             hint="give its path: --exclude-ambiguous FILE")
+        ambiguous = read_ambiguous(amb_path)
     result = evaluate(read_items(path), rules=args.rules or None, profile=args.profile, folds=args.folds,
-                      part=args.split, by_source=args.by_source)
+                      part=args.split, by_source=args.by_source, ambiguous=ambiguous)
     if args.format == "json":
         print(result.model_dump_json(indent=2))
         return 0
@@ -116,6 +123,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         table.add_row(r.rule, str(r.support), str(r.tp), str(r.fp), str(r.fn), f"{r.precision:.2f}", f"{r.recall:.2f}",
                       f"{r.f1:.2f}")
     con.print(table)
+    if ambiguous is not None:
+        con.print(f"left out: {result.ambiguous_excluded} label decisions the labellers list as ambiguous "
+                  f"({amb_path.name}); without --exclude-ambiguous every decision counts")
     con.print(f"parse exact-match: {result.parse_exact}/{result.parse_total} = {result.parse_exact_match:.3f}")
     con.print("parse field accuracy: " + ", ".join(f"{k} {v:.2f}" for k, v in result.parse_field_accuracy.items()))
     if result.folds:
@@ -234,4 +244,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--folds", type=int, default=3, metavar="K",
                    help="number of source folds; a site's fold is a stable hash of its name (default: 3)")
     e.add_argument("--by-source", action="store_true", help="add a table of figures per source site")
+    e.add_argument("--exclude-ambiguous", nargs="?", const="", default=None, metavar="FILE",
+                   help="leave out the label decisions listed as genuinely ambiguous (default list: "
+                        "<file>.ambiguous.txt beside the labelled file)")
     e.set_defaults(func=cmd_eval)
