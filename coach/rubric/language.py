@@ -397,8 +397,8 @@ def _means_clause(obj: tuple[str, ...], lang: Language) -> bool:
             continue
         j = i + 2 if obj[i + 1].endswith("ly") and i + 2 < len(obj) else i + 1
         g = obj[j]
-        if not (g.endswith("ing") and verb_class(lemma(g), lang) == "action"):
-            continue
+        if not (g.endswith("ing") and verb_class(lemma(g), lang) == "action") or lemma(g) in lang.observation_verbs:
+            continue  # ("by identifying the workflows to automate": finding out, not a chosen solution)
         # The means is a chosen solution: a solution verb ("by implementing ..."), or work that makes a thing
         # ("by launching a partner portal"). Generic work ("by identifying workflows", "by providing hands-on
         # time") leaves the outcome in front.

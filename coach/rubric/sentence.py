@@ -220,7 +220,7 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
             return True  # "Marketing hands sales the leads": a gerund subject, then its verb
         return nxt is not None and ((nxt in DETERMINERS and nxt != "that") or is_number(nxt)
                                     or nxt in ("up", "down", "more", "less", "fewer", "back", "out")
-                                    or ("R" in flags(nxt) and "A" not in flags(nxt)))
+                                    or ("R" in flags(nxt) and "A" not in flags(nxt) and nxt not in PREPS))
     subject_like = prev in PRONOUNS or prev == "people" or (
         prev.endswith("s") and not prev.endswith("ss") and prev not in MASS_S and prev not in S_FUNCTION_WORDS)
     if "V" in f and "N" not in f and "A" not in f:
