@@ -35,6 +35,7 @@ TASKS = [
     # counted outputs
     "Publish 6 customer stories",
     "Write and publish 8 recipe videos",
+    "Train 40 volunteers to use the new booking system",
     "Record the podcast pilot and share it with 5 sponsors",
     "Run 3 pricing experiments",
     "Hire two data engineers",
@@ -172,6 +173,8 @@ RESULTS = [
     "Redesign the intake form and cut drop-off to 12%",
     "Open two evening clinics and bring the waiting list under 40 families",
     "Automate the invoice run and achieve 98% paid on time",
+    "Use our alumni network to get 20+ introductions to hiring managers",
+    "Run 4 open days to grow applications by 30%",
     # a never-bar, parity as a bar, and money in a done state
     "Don't close a ticket without the customer's confirmation",
     "Never miss a monthly payroll run",

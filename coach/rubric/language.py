@@ -142,12 +142,12 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
 
 
 def _result_clause(obj: tuple[str, ...], lang: Language) -> bool:
-    """A second clause, joined by 'and', whose verb changes or reaches a level and whose bar comes after it
-    ('... and cut drop-off to 12%', '... and achieve 20% retention'); a second action ('... and publish 5
-    posts') is more of the work."""
+    """A second clause, joined by 'and' or a purpose 'to', whose verb changes or reaches a level and whose bar
+    comes after it ('... and cut drop-off to 12%', 'Use our network to get 5+ introductions'); a second action
+    ('... and publish 5 posts', '... to use the new CRM') is more of the work."""
     for i, w in enumerate(obj[:-2]):
-        if w not in ("and", "&"):
-            continue
+        if w not in ("and", "&", "to"):
+            continue  # "... and cut drop-off to 12%", "Use templates to cut handling time to 4 minutes"
         v = obj[i + 1]
         if "V" not in flags(v) or v in DETERMINERS:
             continue
