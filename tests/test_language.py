@@ -36,6 +36,8 @@ TASKS = [
     "Publish 6 customer stories",
     "Write and publish 8 recipe videos",
     "Train 40 volunteers to use the new booking system",
+    "Develop a tool to keep the price list updated within 2 days",
+    "Publish the guide. Translate it into 3 languages.",
     "Record the podcast pilot and share it with 5 sponsors",
     "Run 3 pricing experiments",
     "Hire two data engineers",
@@ -175,6 +177,8 @@ RESULTS = [
     "Automate the invoice run and achieve 98% paid on time",
     "Use our alumni network to get 20+ introductions to hiring managers",
     "Run 4 open days to grow applications by 30%",
+    "Re-open the two rural branches. Weekly visits reach 400 by June.",
+    "At least 6 schools started running the reading club again",
     # a never-bar, parity as a bar, and money in a done state
     "Don't close a ticket without the customer's confirmation",
     "Never miss a monthly payroll run",

@@ -96,6 +96,9 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             return "task", ev  # "Close the funding round", "Secure the Acme grant": a milestone, done or not
         if cls in ("hold", "change", "result", "state"):
             return ("result" if bar else "vague"), ev
+        if cls == "action" and _later_sentence_is_result(cleaned, lang):
+            return "result", ev  # "Re-activate the local groups. At least 5 groups run events again.": the work,
+            # then the result it is for, in a sentence of its own
         if cls == "action" and bar and _result_clause(r.object_words, lang):
             return "result", ev  # "Launch the referral page and lift repeat purchases to 30%": the work and the
             # result it is for, in one key result; it is read (and scored) by the result
@@ -141,6 +144,20 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     return "task", ev
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.;!?])\s+(?=[A-Z0-9])")
+
+
+def _later_sentence_is_result(cleaned: str, lang: Language) -> bool:
+    """A key result of several sentences whose later sentence states a measured result."""
+    parts = _SENTENCE_BREAK.split(cleaned)
+    for part in parts[1:]:
+        toks = tokens(part)
+        quantified = any(is_number(w) for w in toks) or not NUMBER_WORDS.isdisjoint(toks)
+        if quantified and kr_kind(part, True, lang)[0] == "result":
+            return True
+    return False
+
+
 def _result_clause(obj: tuple[str, ...], lang: Language) -> bool:
     """A second clause, joined by 'and' or a purpose 'to', whose verb changes or reaches a level and whose bar
     comes after it ('... and cut drop-off to 12%', 'Use our network to get 5+ introductions'); a second action
@@ -151,7 +168,9 @@ def _result_clause(obj: tuple[str, ...], lang: Language) -> bool:
         v = obj[i + 1]
         if "V" not in flags(v) or v in DETERMINERS:
             continue
-        if clause_reading(list(obj[i + 1:]), lang).verb_class in ("change", "result", "hold") and any(
+        wanted = ("change", "result") if w == "to" else ("change", "result", "hold")  # "a system to keep X updated
+        # within a week" says what the thing does, not a result to reach
+        if clause_reading(list(obj[i + 1:]), lang).verb_class in wanted and any(
                 is_number(x) or x in NUMBER_WORDS or x == "=" for x in obj[i + 2:]):
             return True
     return False

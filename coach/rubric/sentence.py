@@ -333,6 +333,11 @@ def _read(text: str, lang: Language) -> Reading:
             # ("Volunteer hours logged grow to 12,000": the participle describes the subject; its verb follows)
             # "Announcements published and shared", "Engine featured at 3 conferences"
             lem = lemma(w)
+            if j + 1 < len(toks) and "G" in flags(toks[j + 1]) and "N" not in flags(toks[j + 1]):
+                # "5 new groups started running events": a verb in the past with its -ing complement, not a
+                # participle describing work done
+                return Reading("declarative", w, lem, verb_class(lem, lang), tuple(toks[j + 1:]), sentence, None,
+                               lang)
             return Reading("done", w, lem, verb_class(lem, lang), tuple(toks[j + 1:]), sentence, None, lang)
         if _finite_at(toks, j, lang.people_nouns):
             lem = lemma(w)
