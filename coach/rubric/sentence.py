@@ -333,7 +333,8 @@ def _read(text: str, lang: Language) -> Reading:
             # ("Volunteer hours logged grow to 12,000": the participle describes the subject; its verb follows)
             # "Announcements published and shared", "Engine featured at 3 conferences"
             lem = lemma(w)
-            if j + 1 < len(toks) and "G" in flags(toks[j + 1]) and "N" not in flags(toks[j + 1]):
+            if j + 1 < len(toks) and "G" in flags(toks[j + 1]) and (
+                    "N" not in flags(toks[j + 1]) or (j + 2 < len(toks) and toks[j + 2] in DETERMINERS)):
                 # "5 new groups started running events": a verb in the past with its -ing complement, not a
                 # participle describing work done
                 return Reading("declarative", w, lem, verb_class(lem, lang), tuple(toks[j + 1:]), sentence, None,
