@@ -37,6 +37,7 @@ TASKS = [
     "Write and publish 8 recipe videos",
     "Train 40 volunteers to use the new booking system",
     "Develop a tool to keep the price list updated within 2 days",
+    "Flag the invoices likely to reach 60 days overdue",
     "Publish the guide. Translate it into 3 languages.",
     "Record the podcast pilot and share it with 5 sponsors",
     "Run 3 pricing experiments",

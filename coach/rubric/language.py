@@ -168,6 +168,8 @@ def _result_clause(obj: tuple[str, ...], lang: Language) -> bool:
         v = obj[i + 1]
         if "V" not in flags(v) or v in DETERMINERS:
             continue
+        if w == "to" and i and ("A" in flags(obj[i - 1]) or "R" in flags(obj[i - 1])) and "N" not in flags(obj[i - 1]):
+            continue  # "accounts likely to reach 60 days past due", "able to ...": not a purpose
         wanted = ("change", "result") if w == "to" else ("change", "result", "hold")  # "a system to keep X updated
         # within a week" says what the thing does, not a result to reach
         if clause_reading(list(obj[i + 1:]), lang).verb_class in wanted and any(
