@@ -1,6 +1,11 @@
 """The service under load, side by side in one run: critique throughput with 1 and 2 workers (and a bare FastAPI
 endpoint returning the same payload, the floor), and saved-set writes on SQLite and on PostgreSQL.
 
+Critique with 1 worker is measured three ways: the same set every time (its report is reused from the worker's
+report cache), the same set with that cache off (OKR_COACH_REPORT_CACHE_SIZE=0, a second 1-worker server: the
+rubric reviews it every time, its unchanged key results and objectives from the rubric's own memos), and a set never
+sent before on every request.
+
 Every server is a real `okr-coach serve` process on 127.0.0.1 (the bare one a plain uvicorn app). The load
 generator is in this process: raw HTTP/1.1 on keep-alive connections (a few microseconds of CPU per request,
 so it takes little from the servers on a small machine); it shares the machine, as a proxy in front would.
@@ -227,6 +232,7 @@ def main() -> int:
         servers["bare"] = Server("bare", [sys.executable, __file__, "--serve-bare"], env("bare"))
         servers["1 worker"] = Server("1 worker", serve, e1 := env("w1"))
         keys["1 worker"] = new_key(e1)
+        servers["no report cache"] = Server("no report cache", serve, env("w1-nocache", OKR_COACH_REPORT_CACHE_SIZE="0"))
         if args.redis_url:
             servers["2 workers"] = Server("2 workers", [*serve, "--workers", "2"],
                                           env("w2", OKR_COACH_REDIS_URL=args.redis_url))
@@ -242,7 +248,7 @@ def main() -> int:
         runs: dict[str, list[dict[str, float]]] = {}
         seen = iter(range(10**9))
         for _ in range(args.rounds):
-            for name in ("bare", "1 worker", "2 workers"):
+            for name in ("bare", "1 worker", "no report cache", "2 workers"):
                 if name in servers:
                     asyncio.run(load(servers[name].port, lambda i: critique, 100, args.concurrency, 200))  # warm-up
                     runs.setdefault(("critique", name), []).append(
@@ -270,9 +276,11 @@ def main() -> int:
     print(f"okr-coach serve on 127.0.0.1, {os.cpu_count()} CPUs, load generator in the same machine; "
           f"median of {args.rounds} interleaved rounds")
     print(f"{'what':<30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'cores':>6} {'CPU ms/req':>10}")
-    for (kind, name), rs in runs.items():
-        label = (f"POST /v1/critique, {name}" if kind == "critique" else
-                 f"  ... a new set each time" if kind == "critique-new" else f"POST /v1/sets, {name}")
+    order = [("critique", "bare"), ("critique", "1 worker"), ("critique", "no report cache"), ("critique-new", "1 worker")]
+    for (kind, name), rs in sorted(runs.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)):
+        label = ("  ... same set, report not reused" if (kind, name) == ("critique", "no report cache") else
+                 f"POST /v1/critique, {name}" if kind == "critique" else
+                 "  ... a new set each time" if kind == "critique-new" else f"POST /v1/sets, {name}")
         print(f"{label:<30} {med(rs, 'rps'):>9.1f} {med(rs, 'p50_ms'):>8.2f} {med(rs, 'p99_ms'):>8.2f} "
               f"{int(sum(r['errors'] for r in rs)):>7} {med(rs, 'cores'):>6.2f} "
               f"{1000 * med(rs, 'cores') / med(rs, 'rps'):>10.2f}")
@@ -294,6 +302,9 @@ def main() -> int:
     if bare := runs.get(("critique", "bare")):
         print(f"critique (1 worker) is {med(one, 'rps') / med(bare, 'rps'):.0%} of the bare endpoint's throughput "
               f"with the same set every time (its report is reused)")
+        if fresh := runs.get(("critique", "no report cache")):
+            print(f"critique (1 worker) is {med(fresh, 'rps') / med(bare, 'rps'):.0%} of the bare endpoint's throughput "
+                  f"with the same set every time and its report not reused (OKR_COACH_REPORT_CACHE_SIZE=0)")
         if new := runs.get(("critique-new", "1 worker")):
             print(f"critique (1 worker) is {med(new, 'rps') / med(bare, 'rps'):.0%} of the bare endpoint's throughput "
                   f"with a set never sent before every time")
