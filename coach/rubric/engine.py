@@ -85,17 +85,26 @@ def compile_rubric(profile: Profile, rules_dir: Path | None = None) -> Compiled:
 _KR_ONLY_CHECKS = frozenset(CHECKS[k] for k in ("missing_baseline", "length", "kr_reading", "holds_level", "acronyms",
                                                 "numbers_in_text"))
 _KR_FINDINGS_MAX = 4_096
+# Check kinds that, on an objective, read only its declared fields, its number of key results and the set's declared
+# fields and number of objectives (context_field, count_range) or only its title (the others): see _objective_key.
 _OBJECTIVE_ONLY_CHECKS = frozenset(CHECKS[k] for k in ("length", "objective_reading", "numbers_in_text",
                                                        "context_field", "count_range"))
 
 
 def _objective_key(okrs: OKRSet, obj: Objective) -> tuple[Any, ...] | None:
-    """Everything those objective checks can read, or None when the set or objective carries more (extra keys, a
-    subclass with more fields): the title, the objective's and the set's fields, the two counts."""
-    if type(obj) is not Objective or type(okrs) is not OKRSet or obj.__pydantic_extra__ or okrs.__pydantic_extra__:
+    """Everything those objective checks can read: the objective's declared fields (the title among them) and the
+    set's, the number of key results and of objectives. None when that is not all there is to read (extra keys) or
+    a value cannot be a key."""
+    if obj.__pydantic_extra__ or okrs.__pydantic_extra__:
         return None
-    return (obj.title, obj.owner, obj.aligned_to, len(obj.key_results), len(okrs.objectives), okrs.period, okrs.team,
-            okrs.owner, okrs.role, okrs.focus_area)
+    key = (type(okrs), type(obj), len(obj.key_results), len(okrs.objectives),
+           *(v for k, v in obj.__dict__.items() if k != "key_results"),
+           *(v for k, v in okrs.__dict__.items() if k != "objectives"))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _as_tuples(findings: list[Finding]) -> tuple[tuple[Any, ...], ...]:
