@@ -10,6 +10,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -70,6 +71,12 @@ def parse_okrs(body: OKRInput, *, settings: Settings, extra_fields: set[str] = f
 _SET_FIELDS_OF_INPUT = tuple(OKRSet.model_fields)
 
 
+@lru_cache(maxsize=64)
+def _only_set_fields(model: type[OKRInput], extra_fields: frozenset[str]) -> bool:
+    """Whether a request model's fields, less `extra_fields`, are the set's own plus `text` and `format`."""
+    return _INPUT_FIELDS.union(extra_fields, _SET_FIELDS_OF_INPUT).issuperset(model.model_fields)
+
+
 def _plain_set(body: OKRInput, extra_fields: set[str]) -> OKRSet | None:
     """The OKRSet `from_obj` would give for this body's fields, without dumping and validating them again.
 
@@ -78,13 +85,15 @@ def _plain_set(body: OKRInput, extra_fields: set[str]) -> OKRSet | None:
     values again, which changes none of them (text cleaning and number checks give the same values a second
     time), and would note nothing. None: take the long way.
     """
-    if not body.objectives or body.__pydantic_extra__ or not _INPUT_FIELDS.union(extra_fields, _SET_FIELDS_OF_INPUT) \
-            .issuperset(type(body).model_fields):
-        return None
-    for obj in body.objectives:
-        if obj.__pydantic_extra__ or any(kr.__pydantic_extra__ for kr in obj.key_results):
-            return None
     given = body.__dict__
+    if not given["objectives"] or body.__pydantic_extra__ or not _only_set_fields(type(body), frozenset(extra_fields)):
+        return None
+    for obj in given["objectives"]:
+        if obj.__pydantic_extra__:
+            return None
+        for kr in obj.key_results:
+            if kr.__pydantic_extra__:
+                return None
     values = {name: given[name] for name in _SET_FIELDS_OF_INPUT}
     values["objectives"] = list(values["objectives"])  # its own list, as from_obj's set has
     okrs = build(OKRSet, **values)
