@@ -1,6 +1,11 @@
 """The service under load, side by side in one run: critique throughput with 1 and 2 workers (and a bare FastAPI
 endpoint returning the same payload, the floor), and saved-set writes on SQLite and on PostgreSQL.
 
+Critique with 1 worker is measured three ways: the same set every time (its report is reused from the worker's
+report cache), the same set with that cache off (OKR_COACH_REPORT_CACHE_SIZE=0, a second 1-worker server: the
+rubric reviews it every time, its unchanged key results and objectives from the rubric's own memos), and a set never
+sent before on every request.
+
 Every server is a real `okr-coach serve` process on 127.0.0.1 (the bare one a plain uvicorn app). The load
 generator is in this process: raw HTTP/1.1 on keep-alive connections (a few microseconds of CPU per request,
 so it takes little from the servers on a small machine); it shares the machine, as a proxy in front would.
@@ -10,6 +15,9 @@ Each configuration is measured `--rounds` times, interleaved, and the median is 
 
 Run (PostgreSQL and Redis are started and stopped by the wrapper; without them those rows are skipped):
     bash scripts/with-services.sh .venv/bin/python benchmarks/bench_api.py [--requests 2000] [--concurrency 16]
+Before and after a change, in one run (a 1-worker server of another checkout, e.g. `git worktree add ../before
+main`, measured in the same rounds on the same requests; it runs with this checkout's Python environment):
+    .venv/bin/python benchmarks/bench_api.py --compare ../before
 """
 
 from __future__ import annotations
@@ -77,11 +85,11 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
         self.name = name
         self.port = free_port()
-        self.log = open(Path(env["OKR_COACH_HOME"]) / f"{name}.log", "w")  # noqa: SIM115
-        self.proc = subprocess.Popen([*argv, "--port", str(self.port)], env=env, cwd=ROOT, stdout=self.log,
+        self.log = open(Path(env["OKR_COACH_HOME"]) / f"{name.replace(' ', '-')}.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen([*argv, "--port", str(self.port)], env=env, cwd=cwd, stdout=self.log,
                                      stderr=subprocess.STDOUT)
         for _ in range(1800):  # bounded wait
             if self.proc.poll() is not None:
@@ -194,6 +202,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--database-url", default=os.environ.get("OKR_COACH_TEST_DATABASE_URL"))
     ap.add_argument("--redis-url", default=os.environ.get("OKR_COACH_TEST_REDIS_URL"))
+    ap.add_argument("--compare", type=Path, metavar="CHECKOUT",
+                    help="another checkout of okr-coach (e.g. before a change): its 1-worker critique rows too")
     ap.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -213,11 +223,11 @@ def main() -> int:
     for k in ("OKR_COACH_DATABASE_URL", "OKR_COACH_REDIS_URL"):
         base.pop(k, None)
 
-    def env(name: str, **extra: str) -> dict[str, str]:
+    def env(name: str, root: Path = ROOT, **extra: str) -> dict[str, str]:
         home = tmp / name
         home.mkdir()
-        e = {**base, "OKR_COACH_HOME": str(home), **extra}
-        subprocess.run([sys.executable, "-m", "coach", "index"], env=e, cwd=ROOT, check=True, capture_output=True)
+        e = {**base, "PYTHONPATH": str(root), "OKR_COACH_HOME": str(home), **extra}
+        subprocess.run([sys.executable, "-m", "coach", "index"], env=e, cwd=root, check=True, capture_output=True)
         return e
 
     serve = [sys.executable, "-m", "coach", "serve", "--log-level", "warning"]
@@ -227,6 +237,10 @@ def main() -> int:
         servers["bare"] = Server("bare", [sys.executable, __file__, "--serve-bare"], env("bare"))
         servers["1 worker"] = Server("1 worker", serve, e1 := env("w1"))
         keys["1 worker"] = new_key(e1)
+        servers["no report cache"] = Server("no report cache", serve, env("w1-nocache", OKR_COACH_REPORT_CACHE_SIZE="0"))
+        other = f"1 worker, {args.compare.resolve().name}" if args.compare else None
+        if other:
+            servers[other] = Server(other, serve, env("compare", args.compare.resolve()), cwd=args.compare.resolve())
         if args.redis_url:
             servers["2 workers"] = Server("2 workers", [*serve, "--workers", "2"],
                                           env("w2", OKR_COACH_REDIS_URL=args.redis_url))
@@ -242,16 +256,19 @@ def main() -> int:
         runs: dict[str, list[dict[str, float]]] = {}
         seen = iter(range(10**9))
         for _ in range(args.rounds):
-            for name in ("bare", "1 worker", "2 workers"):
+            for name in ("bare", "1 worker", other, "no report cache", "2 workers"):
                 if name in servers:
                     asyncio.run(load(servers[name].port, lambda i: critique, 100, args.concurrency, 200))  # warm-up
                     runs.setdefault(("critique", name), []).append(
                         servers[name].measure(lambda i: critique, args.requests, args.concurrency, 200))
             # A set never sent before on every request: no report to reuse, one key result the rubric has not read.
+            # (With --compare, both servers get the same requests, each new to it, in alternating order.)
             first = next(seen) * args.requests
-            runs.setdefault(("critique-new", "1 worker"), []).append(servers["1 worker"].measure(
-                lambda i: request("POST", "/v1/critique", json.dumps(distinct_body(first + i)).encode()),
-                args.requests, args.concurrency, 200))
+            pair = ["1 worker", other] if other else ["1 worker"]
+            for name in pair if first // args.requests % 2 == 0 else pair[::-1]:
+                runs.setdefault(("critique-new", name), []).append(servers[name].measure(
+                    lambda i: request("POST", "/v1/critique", json.dumps(distinct_body(first + i)).encode()),
+                    args.requests, args.concurrency, 200))
             for name, label in (("1 worker", "SQLite"), ("PostgreSQL", "PostgreSQL")):
                 if name not in servers:
                     continue
@@ -269,11 +286,14 @@ def main() -> int:
 
     print(f"okr-coach serve on 127.0.0.1, {os.cpu_count()} CPUs, load generator in the same machine; "
           f"median of {args.rounds} interleaved rounds")
-    print(f"{'what':<30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'cores':>6} {'CPU ms/req':>10}")
-    for (kind, name), rs in runs.items():
-        label = (f"POST /v1/critique, {name}" if kind == "critique" else
-                 f"  ... a new set each time" if kind == "critique-new" else f"POST /v1/sets, {name}")
-        print(f"{label:<30} {med(rs, 'rps'):>9.1f} {med(rs, 'p50_ms'):>8.2f} {med(rs, 'p99_ms'):>8.2f} "
+    print(f"{'what':<36} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'cores':>6} {'CPU ms/req':>10}")
+    order = [("critique", "bare"), ("critique", "1 worker"), ("critique", "no report cache"), ("critique-new", "1 worker"),
+             ("critique", other), ("critique-new", other)]
+    for (kind, name), rs in sorted(runs.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)):
+        label = ("  ... same set, report not reused" if (kind, name) == ("critique", "no report cache") else
+                 f"POST /v1/critique, {name}" if kind == "critique" else
+                 "  ... a new set each time" if kind == "critique-new" else f"POST /v1/sets, {name}")
+        print(f"{label:<36} {med(rs, 'rps'):>9.1f} {med(rs, 'p50_ms'):>8.2f} {med(rs, 'p99_ms'):>8.2f} "
               f"{int(sum(r['errors'] for r in rs)):>7} {med(rs, 'cores'):>6.2f} "
               f"{1000 * med(rs, 'cores') / med(rs, 'rps'):>10.2f}")
     print("cores: CPU time of the server's processes per second of the run (what the machine gave it; another "
@@ -294,9 +314,17 @@ def main() -> int:
     if bare := runs.get(("critique", "bare")):
         print(f"critique (1 worker) is {med(one, 'rps') / med(bare, 'rps'):.0%} of the bare endpoint's throughput "
               f"with the same set every time (its report is reused)")
+        if fresh := runs.get(("critique", "no report cache")):
+            print(f"critique (1 worker) is {med(fresh, 'rps') / med(bare, 'rps'):.0%} of the bare endpoint's throughput "
+                  f"with the same set every time and its report not reused (OKR_COACH_REPORT_CACHE_SIZE=0)")
         if new := runs.get(("critique-new", "1 worker")):
             print(f"critique (1 worker) is {med(new, 'rps') / med(bare, 'rps'):.0%} of the bare endpoint's throughput "
                   f"with a set never sent before every time")
+        for kind, what in (("critique", "the same set every time"), ("critique-new", "a new set every time")):
+            if other and (mine := runs.get((kind, "1 worker"))) and (theirs := runs.get((kind, other))):
+                print(f"{what}: {args.compare}: {med(theirs, 'rps') / med(bare, 'rps'):.0%} of bare, "
+                      f"{1000 * med(theirs, 'cores') / med(theirs, 'rps'):.2f} ms CPU a request; this checkout: "
+                      f"{med(mine, 'rps') / med(bare, 'rps'):.0%}, {1000 * med(mine, 'cores') / med(mine, 'rps'):.2f} ms")
     errors = sum(r["errors"] for rs in runs.values() for r in rs)
     return 0 if ok and errors == 0 else 1
 

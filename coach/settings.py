@@ -45,6 +45,9 @@ class Settings(BaseModel):
     anonymous_rate_limit_per_minute: int = 60
     anonymous_model_rate_limit_per_minute: int = 6
     request_timeout_s: float = 90.0
+    # Rubric-only critique reports kept per worker process, by request body (the same body gets the same bytes
+    # back without a review); 0 = keep none.
+    report_cache_size: int = Field(default=512, ge=0)
     # Host names the service answers to (OKR_COACH_TRUSTED_HOSTS, comma-separated; "*" = any, "*.example.com"):
     # a web page that rebinds its own DNS name to 127.0.0.1 is refused because its Host is not one of these.
     trusted_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "::1"])

@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, *, llm: LLMLike | None = None) 
     app.state.db = store.open_database(settings.database)
     app.state.llm = llm
     app.state.runner = ModelRunner(timeout_s=settings.request_timeout_s)
-    app.state.report_cache = ReportCache()
+    app.state.report_cache = ReportCache(size=settings.report_cache_size)
     # Windows in Redis are named after the store, so deployments (or test runs) sharing one Redis never mix.
     app.state.limiter = RateLimiter(settings.redis_url, prefix=f"okr-coach:{app.state.db.store_id}:limits")
     errors.install(app)

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -60,8 +61,48 @@ def parse_okrs(body: OKRInput, *, settings: Settings, extra_fields: set[str] = f
             if getattr(okrs, name) is None and getattr(body, name) is not None:
                 setattr(okrs, name, getattr(body, name))
         return okrs
+    plain = _plain_set(body, extra_fields)
+    if plain is not None:
+        return plain
     data = body.model_dump(exclude=_INPUT_FIELDS | set(extra_fields), exclude_none=True)
     return from_obj(data, source="body")
+
+
+_SET_FIELDS_OF_INPUT = tuple(OKRSet.model_fields)
+
+
+@lru_cache(maxsize=64)
+def _only_set_fields(model: type[OKRInput], extra_fields: frozenset[str]) -> bool:
+    """Whether a request model's fields, less `extra_fields`, are the set's own plus `text` and `format`."""
+    return _INPUT_FIELDS.union(extra_fields, _SET_FIELDS_OF_INPUT).issuperset(model.model_fields)
+
+
+def _plain_set(body: OKRInput, extra_fields: set[str]) -> OKRSet | None:
+    """The OKRSet `from_obj` would give for this body's fields, without dumping and validating them again.
+
+    Only for the common body: objectives given, and no key anywhere that its model does not declare (an unknown key
+    may be a misspelling that from_obj notes, or a glossary). Then from_obj would validate the body's own validated
+    values again, which changes none of them (text cleaning and number checks give the same values a second
+    time), and would note nothing. None: take the long way.
+    """
+    given = body.__dict__
+    if not given["objectives"] or body.__pydantic_extra__ or not _only_set_fields(type(body), frozenset(extra_fields)):
+        return None
+    for obj in given["objectives"]:
+        if obj.__pydantic_extra__:
+            return None
+        for kr in obj.key_results:
+            if kr.__pydantic_extra__:
+                return None
+    values = {name: given[name] for name in _SET_FIELDS_OF_INPUT}
+    values["objectives"] = list(values["objectives"])  # its own list, as from_obj's set has
+    okrs = build(OKRSet, **values)
+    # As from_obj leaves it: the fields it was given (the ones not None), no extra keys, the private attributes with
+    # the source named, no lines (a JSON body has none) and no notes.
+    object.__setattr__(okrs, "__pydantic_fields_set__", {name for name, v in values.items() if v is not None})
+    object.__setattr__(okrs, "__pydantic_extra__", {})
+    object.__setattr__(okrs, "__pydantic_private__", {"_source": "body", "_lines": {}, "_notes": []})
+    return okrs
 
 
 def score(okrs: OKRSet, *, settings: Settings) -> Report:

@@ -9,7 +9,7 @@ from typing import Any
 
 from coach.krparse import Analysis, analyse
 from coach.langcheck import unsupported_language
-from coach.models import Finding, KeyResult, KRReport, ObjectiveReport, OKRSet, ParsedKR, Report, build
+from coach.models import Finding, KeyResult, KRReport, Objective, ObjectiveReport, OKRSet, ParsedKR, Report, build
 from coach.rubric.checks import CHECKS, Hit, Target, classify_indicator, fset, prepare
 from coach.rubric.loader import Profile, Rule, load_profile, load_rules, rubric_version
 from coach.rubric.progress import kr_progress, objective_progress
@@ -59,6 +59,7 @@ class Compiled:
     lagging: frozenset[str]
     version: str
     kr_findings: dict[tuple[Any, ...], tuple[tuple[tuple[Any, ...], ...], int]] | None = None
+    objective_findings: dict[tuple[Any, ...], tuple[tuple[Any, ...], ...]] | None = None
 
 
 @lru_cache(maxsize=32)
@@ -74,12 +75,47 @@ def compile_rubric(profile: Profile, rules_dir: Path | None = None) -> Compiled:
     # A key result's findings depend on nothing but the key result when every key-result rule is of a kind that
     # reads only it (and, for acronyms, the set's glossary, which is part of the key): then they are kept by text.
     memo = {} if all(fn in _KR_ONLY_CHECKS for _, fn, _ in scopes["key_result"]) else None
-    return Compiled(profile, scopes, {r.id: r.weight for r in rules}, lead, lag, rubric_version(rules_dir), memo)
+    # The same for an objective's own findings when every objective rule reads only the objective's title and
+    # fields, its number of key results, the set's fields and its number of objectives (see _objective_key).
+    objective_memo = {} if all(fn in _OBJECTIVE_ONLY_CHECKS for _, fn, _ in scopes["objective"]) else None
+    return Compiled(profile, scopes, {r.id: r.weight for r in rules}, lead, lag, rubric_version(rules_dir), memo,
+                    objective_memo)
 
 
 _KR_ONLY_CHECKS = frozenset(CHECKS[k] for k in ("missing_baseline", "length", "kr_reading", "holds_level", "acronyms",
                                                 "numbers_in_text"))
 _KR_FINDINGS_MAX = 4_096
+# Check kinds that, on an objective, read only its declared fields, its number of key results and the set's declared
+# fields and number of objectives (context_field, count_range) or only its title (the others): see _objective_key.
+_OBJECTIVE_ONLY_CHECKS = frozenset(CHECKS[k] for k in ("length", "objective_reading", "numbers_in_text",
+                                                       "context_field", "count_range"))
+
+
+def _objective_key(okrs: OKRSet, obj: Objective) -> tuple[Any, ...] | None:
+    """Everything those objective checks can read: the objective's declared fields (the title among them) and the
+    set's, the number of key results and of objectives. None when that is not all there is to read (extra keys) or
+    a value cannot be a key."""
+    if obj.__pydantic_extra__ or okrs.__pydantic_extra__:
+        return None
+    key = (type(okrs), type(obj), len(obj.key_results), len(okrs.objectives),
+           *(v for k, v in obj.__dict__.items() if k != "key_results"),
+           *(v for k, v in okrs.__dict__.items() if k != "objectives"))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _as_tuples(findings: list[Finding]) -> tuple[tuple[Any, ...], ...]:
+    # Plain strings, not the Finding objects: tuples of strings are not tracked by the garbage collector, so a full
+    # memo costs no collection time (objects cost the cold path ~7%).
+    return tuple((f.rule, f.severity, f.message, f.evidence, f.suggestion, f.guidance) for f in findings)
+
+
+def _from_tuples(kept: tuple[tuple[Any, ...], ...]) -> list[Finding]:
+    return [build(Finding, rule=r, severity=sv, message=m, evidence=e, suggestion=sg, guidance=g)
+            for r, sv, m, e, sg, g in kept]
 
 
 def _with_profile_severity(rule: Rule, profile: Profile) -> Rule:
@@ -190,6 +226,7 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
     obj_reports: list[ObjectiveReport] = []
     memo = c.kr_findings if not language and kr_rules is c.scopes["key_result"] else None
     glossary = _glossary_key(okrs) if memo is not None else None
+    objective_memo = c.objective_findings if not language and objective_rules is c.scopes["objective"] else None
     for oi, obj in enumerate(okrs.objectives):
         kr_reports: list[KRReport] = []
         # One target per objective, pointed at each key result in turn (checks keep no reference to it).
@@ -206,13 +243,9 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
                 if key is not None:
                     if len(memo) >= _KR_FINDINGS_MAX:
                         memo.clear()
-                    # Plain strings, not the Finding objects: tuples of strings are not tracked by the garbage
-                    # collector, so a full memo costs no collection time (objects cost the cold path ~7%).
-                    memo[key] = (tuple((f.rule, f.severity, f.message, f.evidence, f.suggestion, f.guidance)
-                                       for f in findings), score)
+                    memo[key] = (_as_tuples(findings), score)
             else:
-                findings = [build(Finding, rule=r, severity=sv, message=m, evidence=e, suggestion=sg, guidance=g)
-                            for r, sv, m, e, sg, g in hit[0]]
+                findings = _from_tuples(hit[0])
                 score = hit[1]
             kr_reports.append(build(
                 KRReport,
@@ -220,7 +253,16 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
                 findings=findings, kind=a.kind, progress=kr_progress(kr, parsed),
             ))
         t.kr = t.ki = t.analysis = None  # back to the objective itself
-        findings = _apply(objective_rules, t)
+        okey = _objective_key(okrs, obj) if objective_memo is not None else None
+        kept = objective_memo.get(okey) if okey is not None else None
+        if kept is None:
+            findings = _apply(objective_rules, t)
+            if okey is not None:
+                if len(objective_memo) >= _KR_FINDINGS_MAX:
+                    objective_memo.clear()
+                objective_memo[okey] = _as_tuples(findings)
+        else:
+            findings = _from_tuples(kept)
         prog, reading = objective_progress(kr_reports)
         obj_reports.append(build(
             ObjectiveReport,
