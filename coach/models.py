@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 Severity = Literal["error", "warning", "info"]
 Direction = Literal["increase", "decrease", "maintain"]
@@ -23,6 +23,25 @@ def _kr_from_any(value: Any) -> Any:
         return {"text": value}
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return {"text": str(value)}
+    return value
+
+
+def mend_surrogates(value: Any) -> Any:
+    """The value with every lone UTF-16 surrogate (a JSON escape such as \\ud800 with no partner) replaced by
+    U+FFFD, in strings, keys and nested lists: such text cannot be written out as UTF-8, so a report that echoed
+    it would fail at the last step. A valid pair becomes its character."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {mend_surrogates(k): mend_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mend_surrogates(v) for v in value]
     return value
 
 
@@ -50,7 +69,12 @@ class KeyResult(BaseModel):
             return None
         if isinstance(v, bool):
             raise ValueError("must be a number, not true/false")
-        f = float(v)
+        if isinstance(v, (dict, list, tuple, set)):
+            raise ValueError("must be a number, not a list or mapping")
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"must be a number, not {str(v)[:40]!r}") from None
         if f != f or f in (float("inf"), float("-inf")):
             raise ValueError("must be a finite number")
         return f
@@ -101,6 +125,11 @@ class OKRSet(BaseModel):
     @property
     def source(self) -> str:
         return self._source
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mend(cls, data: Any) -> Any:
+        return mend_surrogates(data)
 
     @field_validator("period", "team", "owner", "role", mode="before")
     @classmethod

@@ -246,3 +246,27 @@ def test_deeply_nested_or_undecodable_bodies_are_client_errors(client: httpx.Cli
     for raw in (b"[" * 100_000, b'{"text": "\xff\xfe"}'):
         r = client.post("/v1/critique", content=raw, headers={"content-type": "application/json"})
         assert_envelope(r, 400 if r.status_code == 400 else 422)
+
+
+def test_lone_surrogates_and_odd_number_fields_are_answered_not_crashed(client: httpx.Client, key: str) -> None:
+    """JSON escapes a UTF-8 answer cannot hold, and a value that is an object where a number belongs."""
+    lone = b'{"objectives": [{"title": "Grow \\ud800 repeat orders", "key_results": ["Raise NPS from 20 to 40"]}]}'
+    r = client.post("/v1/critique", content=lone, headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert r.json()["objectives"][0]["title"] == "Grow \ufffd repeat orders"  # marked, not dropped
+    pair = b'{"objectives": [{"title": "Grow \\ud83d\\ude00", "key_results": ["Raise NPS from 20 to 40"]}]}'
+    assert client.post("/v1/critique", content=pair, headers={"content-type": "application/json"}).json()[
+        "objectives"][0]["title"] == "Grow \U0001F600"
+    r = client.post("/v1/draft", content=b'{"role": "Nurse \\udc00 manager"}', headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    h = {"x-api-key": key, "content-type": "application/json"}
+    r = client.post("/v1/sets", content=lone, headers=h)
+    assert r.status_code == 201, r.text
+    r = client.post(f"/v1/sets/{r.json()['id']}/checkins", headers=h,
+                    content=b'{"values": [{"objective_index": 0, "kr_index": 0, "value": 30}], "note": "odd \\udfff"}')
+    assert r.status_code in (200, 201), r.text
+    for bad in ({}, [1], "abc"):
+        body = {"objectives": [{"title": "Grow", "key_results": [{"text": "Raise NPS to 40", "current": bad}]}]}
+        r = client.post("/v1/critique", json=body)
+        assert_envelope(r, 422)
+        assert "must be a number" in r.json()["error"]["message"]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from coach.models import MAX_TEXT, OKRSet, Report
+from coach.models import MAX_TEXT, OKRSet, Report, mend_surrogates
 from coach.store import CheckInValue
 from coach.usecases.results import Commentary, DraftContext, Rewrite
 
@@ -71,6 +71,12 @@ class CritiqueResponse(Report):
 
 class DraftRequest(BaseModel):
     role: str = Field(min_length=1, max_length=200, examples=["Account Executive"])
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mend(cls, data: Any) -> Any:
+        return mend_surrogates(data)  # a lone surrogate in the role or context would fail the answer at the end
+
     context: DraftContext = Field(default_factory=DraftContext)
     n: int = Field(default=3, ge=1, le=8, description="How many model samples to draft from.")
 
@@ -99,6 +105,11 @@ class CheckInRequest(BaseModel):
 
     values: list[CheckInValue] = Field(min_length=1, max_length=1000)
     note: str | None = Field(default=None, max_length=MAX_TEXT)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mend(cls, data: Any) -> Any:
+        return mend_surrogates(data)  # the note is stored and echoed: it must be writable as UTF-8
 
 
 class RoleOut(BaseModel):
