@@ -267,6 +267,9 @@ def test_quantities_and_thresholds_in_words_read_as_results(text: str, lang) -> 
     # finding out is not a chosen solution; a plural noun before a preposition is not a verb
     ("Cut energy costs by auditing every site's meters", "outcome"),
     ("Cut travel costs across the region", "outcome"),
+    # a clause about people after a phrase: how it should be for them; an artefact stays a deliverable
+    ("Create a space for new members where everyone feels welcome", "outcome"),
+    ("Write a handbook for volunteers that covers every shift", "deliverable"),
 ])
 def test_objectives_read_by_their_verb_and_object(title: str, expected: str, lang) -> None:  # type: ignore[no-untyped-def]
     assert objective_kind(title, lang)[0] == expected

@@ -123,10 +123,14 @@ def _object_traits(obj: list[str] | tuple[str, ...], lang: Language) -> tuple[bo
         head in lang.quality_nouns and _plain_modifiers(chunk[:-1], lang) and (
             not indefinite or any(_describing(w) for w in chunk[:-1]))) or any(
         "C" in flags(w) and "N" not in flags(w) for w in chunk)
+    # A clause that says how it should be for people may follow the head or a phrase after it ("a space for new
+    # members where everyone feels welcome"); the first clause opener within a few words counts.
+    clause_at = next((i for i in range(rest_at, min(len(obj), rest_at + 6)) if obj[i] in lang.state_clause_words),
+                     None)
     people = any(
         "A" in flags(w) and "N" not in flags(w) and w.endswith(lang.quality_adjective_endings) for w in chunk) or (
-        rest_at < len(obj) and obj[rest_at] in lang.state_clause_words
-        and _clause_about_people(obj[rest_at + 1:], lang)) or about_people(tuple(obj), lang, True)
+        clause_at is not None and _clause_about_people(obj[clause_at + 1:], lang)) or about_people(tuple(obj), lang,
+                                                                                                     True)
     return state, people
 
 
