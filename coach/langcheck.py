@@ -36,13 +36,14 @@ def _stats(text: str) -> tuple[bool, int, int, int, int]:
     """One text's share of the evidence: (ASCII only, letters, Latin letters, English words, other words).
     Kept by text: a service sees the same key results again and again."""
     ascii_only = text.isascii()
+    found = _WORD.findall(text)
     if ascii_only:
-        n_letters = latin = sum(map(str.isalpha, text))
+        n_letters = latin = sum(map(len, found))  # in ASCII text the words are exactly the letters
     else:
         letters = [c for c in text if c.isalpha()]
         n_letters = len(letters)
         latin = sum(1 for c in letters if ("a" <= c.lower() <= "z") or "\u00c0" <= c <= "\u024f")
-    words = [w.lower() for w in _WORD.findall(text)]
+    words = [w.lower() for w in found]
     return (ascii_only, n_letters, latin, sum(1 for w in words if w in _ENGLISH),
             sum(1 for w in words if w in _OTHER))
 

@@ -9,7 +9,7 @@ from functools import cached_property, lru_cache
 
 from coach.rubric.words import (
     AGENT_ENDINGS, AUX, CONJ, DETERMINERS, MASS_S, NEGATIVE_BAR, PREPS, PRONOUNS, S_FUNCTION_WORDS, TIME_WORDS,
-    Language, clean, flags, is_number, lemma, looks_plural, tokens,
+    Language, clean, clean_tokens, flags, is_number, lemma, looks_plural, tokens,
 )
 
 # Readings
@@ -242,8 +242,9 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
 
 @lru_cache(maxsize=8192)
 def _read(text: str, lang: Language) -> Reading:
-    cleaned = _strip_lead_clause(clean(text))
-    toks = _skip_lead_in(tokens(cleaned), lang)
+    whole, whole_toks = clean_tokens(text)  # kept by text: the other readings of this text need them too
+    cleaned = _strip_lead_clause(whole)
+    toks = _skip_lead_in(list(whole_toks) if cleaned is whole else tokens(cleaned), lang)
     while len(toks) > 1 and toks[0].endswith("ly") and "R" in flags(toks[0]):
         toks = toks[1:]  # "Successfully launch ...": the adverb says how, the verb after it what
     if _LISTED_FIRST.match(cleaned):
