@@ -306,3 +306,12 @@ def test_any_text_gets_a_reading_and_never_raises(text: str) -> None:
     a = analyse(text)
     assert kr_kind(text, a.parsed.target is not None, lang)[0] in ("result", "task", "vague")
     assert objective_kind(text, lang)[0] in ("outcome", "deliverable", "hold", "topic")
+
+
+def test_a_service_level_in_words_is_quoted_as_written() -> None:
+    from coach.rubric.language import service_level
+
+    assert service_level("Resolve every P1 safeguarding referral within two working days") == (
+        "every P1 safeguarding referral within two working days")
+    assert service_level("Publish the release notes within a week of every launch") is None
+    assert service_level("Answer all calls") is None

@@ -200,7 +200,12 @@ def service_level(text: str) -> str | None:
     first = min(toks.index(w) for w in _EVERY_ONE if w in toks)
     if first > i:
         return None  # "within a week of every launch": the window comes first, nothing is counted in it
-    return " ".join(toks[first:i + 3])
+    m = _SERVICE_SPAN.search(text)  # the user's own words, as written, for the evidence
+    return m.group(0) if m else " ".join(toks[first:i + 3])
+
+
+_SERVICE_SPAN = re.compile(r"\b(?:all|every|each)\b.*?\bwithin\s+\S+(?:\s+(?:working\s+|business\s+|calendar\s+)?[A-Za-z]+)?",
+                           re.I)
 
 
 def _window_after_within(toks: list[str]) -> bool:
