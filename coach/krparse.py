@@ -645,6 +645,12 @@ def _stated_direction(low: str, words: list[str], verb: str | None) -> str | Non
             return "decrease"
         if verb in lx.INCREASE_VERBS and verb not in lx.DELIVERABLE_VERBS:
             return "increase"
+    if verb is not None and verb not in lx.INCREASE_VERBS:
+        for i, w in enumerate(words[:-1]):  # "Redesign the form and cut drop-off to 12%": the second verb says it
+            if w in ("and", "to") and words[i + 1] in lx.DECREASE_VERBS:
+                return "decrease"
+            if w in ("and", "to") and words[i + 1] in lx.INCREASE_VERBS and words[i + 1] not in lx.DELIVERABLE_VERBS:
+                return "increase"
     for i, w in enumerate(words[:6]):
         kind = _VERB_KIND.get(w)
         if kind is None:

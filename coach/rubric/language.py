@@ -21,7 +21,7 @@ from functools import lru_cache
 from coach.krparse import CURRENCY_WORDS
 from coach.rubric.sentence import Reading, about_people, clause_reading, read, verb_class
 from coach.rubric.words import (
-    CONJ, DETERMINERS, NEGATIVE_BAR, NUMBER_WORDS, PREPS, Language, clean, clean_tokens, flags, is_number,
+    CONJ, DETERMINERS, NEGATIVE_BAR, NUMBER_WORDS, PREPS, PRONOUNS, Language, clean, clean_tokens, flags, is_number,
     lemma, lemma_table, looks_plural, load_language, tokens,
 )
 
@@ -172,9 +172,12 @@ def _result_clause(obj: tuple[str, ...], lang: Language) -> bool:
             continue  # "accounts likely to reach 60 days past due", "able to ...": not a purpose
         wanted = ("change", "result") if w == "to" else ("change", "result", "hold")  # "a system to keep X updated
         # within a week" says what the thing does, not a result to reach
-        if clause_reading(list(obj[i + 1:]), lang).verb_class in wanted and any(
-                is_number(x) or x in NUMBER_WORDS or x == "=" for x in obj[i + 2:]):
-            return True
+        rest = obj[i + 2:]
+        names_something = any(x.replace("-", "").isalpha() and len(x) > 2 and x not in DETERMINERS and x not in PRONOUNS
+                              and x not in PREPS and x not in NUMBER_WORDS for x in rest)
+        if names_something and clause_reading(list(obj[i + 1:]), lang).verb_class in wanted and any(
+                is_number(x) or x in NUMBER_WORDS or x == "=" for x in rest):
+            return True  # (a clause must name what it changes: "... and score this 100" names nothing)
     return False
 
 
