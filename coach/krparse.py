@@ -699,6 +699,11 @@ _TRAILERS = re.compile(
 )
 
 
+_SECOND_CLAUSE = re.compile(r"\s(?:and|&|to)\s+([A-Za-z]+)\s+(?:the\s+|our\s+)?(\S.*)$")
+_CLAUSE_VERB_LAST = re.compile(r"\s(?:and|&|to)\s+([A-Za-z]+)$")
+_CLAUSE_VERBS = frozenset(lx.INCREASE_VERBS | lx.DECREASE_VERBS | {"reach", "achieve", "hit", "get"}) - lx.DELIVERABLE_VERBS
+
+
 def extract_metric(text: str, nums: list[Num] | None = None) -> str:
     """A short noun phrase naming what is measured: verb, numbers and time qualifiers removed."""
     nums = find_numbers(text) if nums is None else nums
@@ -709,6 +714,13 @@ def extract_metric(text: str, nums: list[Num] | None = None) -> str:
         s = _FROM_WORD_NUM.sub(" \x00 ", s)
     parts = s.split("\x00")
     first = _clean_fragment(parts[0])
+    second = _SECOND_CLAUSE.search(first)
+    if second and second.group(1).lower() in _CLAUSE_VERBS:
+        first = second.group(2)  # "Redesign the form and cut drop-off": the second clause names the measure
+    else:
+        ends = _CLAUSE_VERB_LAST.search(first)
+        if ends and ends.group(1).lower() in _CLAUSE_VERBS:
+            first = ""  # "Launch the page and reach 30% repeat purchases": the measure follows the number
     if len(first.split()) >= 2:
         # The words before the first number usually name the metric ("Cut mean time to recovery from ...").
         return first[:120]

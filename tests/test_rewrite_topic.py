@@ -231,3 +231,18 @@ def test_real_embedded_model_chooses_among_sound_rewrites(tmp_path: Path) -> Non
     checker = SenseChecker(settings)
     for rw in res.rewrites:
         _assert_sound(rw, checker)
+
+
+def test_metric_templates_never_lead_with_the_key_results_own_verb() -> None:
+    from coach.usecases.coaching import kr_templates
+
+    # the parser keeps a verb it does not know ("Discharge ..."): no "Shorten Discharge all ..." template
+    assert not [o for o in kr_templates("Discharge all eligible patients within 4 hours of sign-off", ["kr.baseline"])
+                if o.rule == "kr.baseline"]
+    # work joined to its result: the template measures the result, with the user's number
+    assert [o.text for o in kr_templates("Redesign the discharge checklist and cut readmissions to 8%",
+                                         ["kr.baseline"])] == ["Cut readmissions from <today's value> to 8%"]
+    # a metric named first reads inside the sentence; a name keeps its capital
+    assert kr_templates("Time to first reply under 2 hours", ["kr.baseline"])[0].text.startswith(
+        "Shorten time to first reply from")
+    assert "Salesforce adoption" in kr_templates("Salesforce adoption at 80%", ["kr.baseline"])[0].text

@@ -263,6 +263,15 @@ def kr_templates(text: str, rules: list[str]) -> list[Option]:
     p = parse_kr(text)
     out: list[Option] = []
     metric = (p.metric or "").strip()
+    r = read(text, _lang()) if metric else None
+    if r is not None and r.frame in ("imperative", "past") and r.verb and \
+            metric.lower().split()[0] == r.verb.lower():
+        metric = ""  # "Discharge all eligible patients": the parser kept a verb it does not know; "Shorten Discharge
+        # all ..." would be no sentence, so no metric template (the other ways of rewriting still apply)
+    first = metric.split()[0] if metric else ""
+    if first and text.lstrip().startswith(metric) and not first.isupper() and (
+            flags(first.lower()) or first.lower() in _lang().measure_nouns | _lang().people_nouns):
+        metric = metric[0].lower() + metric[1:]  # "Time to first reply ..." inside a sentence ("Salesforce" stays)
     if "kr.baseline" in rules and "kr.outcome" not in rules and metric and p.target is not None and p.baseline is None:
         verb = _verb_for(metric, p.unit, up=None if p.direction not in ("increase", "decrease")
                          else p.direction == "increase")
