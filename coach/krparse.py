@@ -647,9 +647,9 @@ def _stated_direction(low: str, words: list[str], verb: str | None) -> str | Non
             return "increase"
     if verb is not None and verb not in lx.INCREASE_VERBS:
         for i, w in enumerate(words[:-1]):  # "Redesign the form and cut drop-off to 12%": the second verb says it
-            if w in ("and", "to") and words[i + 1] in lx.DECREASE_VERBS:
+            if w == "and" and words[i + 1] in lx.DECREASE_VERBS:  # (not "to": "time to hire" names a metric)
                 return "decrease"
-            if w in ("and", "to") and words[i + 1] in lx.INCREASE_VERBS and words[i + 1] not in lx.DELIVERABLE_VERBS:
+            if w == "and" and words[i + 1] in lx.INCREASE_VERBS and words[i + 1] not in lx.DELIVERABLE_VERBS:
                 return "increase"
     for i, w in enumerate(words[:6]):
         kind = _VERB_KIND.get(w)
@@ -699,8 +699,9 @@ _TRAILERS = re.compile(
 )
 
 
-_SECOND_CLAUSE = re.compile(r"\s(?:and|&|to)\s+([A-Za-z]+)\s+(?:the\s+|our\s+)?(\S.*)$")
-_CLAUSE_VERB_LAST = re.compile(r"\s(?:and|&|to)\s+([A-Za-z]+)$")
+# (not "to": "time to hire", "time to first value" are names of metrics)
+_SECOND_CLAUSE = re.compile(r"\s(?:and|&)\s+([A-Za-z]+)\s+(?:the\s+|our\s+)?(\S.*)$")
+_CLAUSE_VERB_LAST = re.compile(r"\s(?:and|&)\s+([A-Za-z]+)$")
 _CLAUSE_VERBS = frozenset(lx.INCREASE_VERBS | lx.DECREASE_VERBS | {"reach", "achieve", "hit", "get"}) - lx.DELIVERABLE_VERBS
 
 

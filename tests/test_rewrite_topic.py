@@ -246,3 +246,12 @@ def test_metric_templates_never_lead_with_the_key_results_own_verb() -> None:
     assert kr_templates("Time to first reply under 2 hours", ["kr.baseline"])[0].text.startswith(
         "Shorten time to first reply from")
     assert "Salesforce adoption" in kr_templates("Salesforce adoption at 80%", ["kr.baseline"])[0].text
+
+
+def test_the_metric_of_a_result_clause_and_of_a_time_to_metric() -> None:
+    from coach.krparse import parse_kr
+
+    assert parse_kr("Redesign the discharge checklist and cut readmissions to 8%").metric == "readmissions"
+    assert parse_kr("Redesign the discharge checklist and cut readmissions to 8%").direction == "decrease"
+    assert parse_kr("Reduce time to hire to 30 days").metric == "time to hire"  # "to hire" is part of its name
+    assert parse_kr("Cut median time to hire from 52 to 35 days").metric == "median time to hire"
