@@ -243,7 +243,7 @@ class _Outcome:
 
 
 def _score_item(it: Item, labelled: set[str], profile: str | None,
-                skip: set[tuple[str, str]] = frozenset()) -> _Outcome:  # type: ignore[assignment]
+                skip: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset()) -> _Outcome:
     site = source_site(it.source)
     out = _Outcome(site=site, key_results=len(it.key_results))
     has_objective = bool(it.objective.strip())
@@ -334,8 +334,8 @@ def evaluate(items: list[Item], *, rules: list[str] | None = None, profile: str 
     def wanted(site: str) -> bool:
         return part == "all" or (fold[site] == HELDOUT_FOLD) == (part == "heldout")
 
-    amb = ambiguous or {}
-    outcomes = [_score_item(it, labelled, profile, amb.get(it.line, frozenset()) if it.line is not None else set())
+    amb: dict[int | None, set[tuple[str, str]]] = dict(ambiguous or {})
+    outcomes = [_score_item(it, labelled, profile, amb.get(it.line, frozenset()))
                 for it in items if wanted(source_site(it.source))]
     field_ok: Counter[str] = Counter()
     field_n: Counter[str] = Counter()

@@ -72,15 +72,7 @@ def library_model(library_settings: Settings) -> LLM:
 @pytest.fixture()
 def model(settings: Settings) -> Iterator[LLM]:
     """The real embedded server when recording; otherwise an address that is never contacted."""
-    if RECORD:
-        from coach.llm.local import get_server
-
-        server = get_server(settings.home)
-        base, key = server.api_base, server.api_key
-    else:
-        base, key = "http://127.0.0.1:1/v1", "replayed"
-    yield LLM(settings, model=f"openai/{LOCAL_MODEL_NAME}", api_base=base, api_key=key,
-              name=f"local:{LOCAL_MODEL_NAME}", llama_grammar=True)
+    yield _model(settings)
 
 
 WEAK_SET = {

@@ -71,14 +71,13 @@ class CritiqueResponse(Report):
 
 class DraftRequest(BaseModel):
     role: str = Field(min_length=1, max_length=200, examples=["Account Executive"])
+    context: DraftContext = Field(default_factory=DraftContext)
+    n: int = Field(default=3, ge=1, le=8, description="How many model samples to draft from.")
 
     @model_validator(mode="before")
     @classmethod
     def _mend(cls, data: Any) -> Any:
         return mend_surrogates(data)  # a lone surrogate in the role or context would fail the answer at the end
-
-    context: DraftContext = Field(default_factory=DraftContext)
-    n: int = Field(default=3, ge=1, le=8, description="How many model samples to draft from.")
 
 
 class RewriteRequest(OKRInput):
