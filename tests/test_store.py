@@ -189,10 +189,12 @@ def test_concurrent_version_writes_get_distinct_numbers(url: str) -> None:
 
 # --- failures of the store itself: a message with the cause, never a traceback or "a bug" -------------------------
 
-def test_a_read_only_sqlite_file_is_reported_as_read_only(tmp_path: Path) -> None:
+def test_a_read_only_sqlite_file_is_reported_as_read_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "ro.db"
     store.create_key(Database(path), name="k", rate_per_minute=5)
+    monkeypatch.chdir(tmp_path)
     ro = Database(f"sqlite:///file:{path}?mode=ro&uri=true")
+    assert not (tmp_path / "file:").exists()  # a URI names a file; no folder is made from it in the working directory
     assert [k.name for k in store.list_keys(ro)] == ["k"]  # reads still work
     with pytest.raises(StoreUnavailable, match="read-only") as err:
         store.create_key(ro, name="k2", rate_per_minute=5)

@@ -95,10 +95,13 @@ def _make_engine(url: str) -> sa.Engine:
     u = sa.make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
+            # a URI ("file:/path/db?mode=ro&uri=true") names its file after "file:"; its folder must exist already
+            folder = Path(u.database.removeprefix("file:").split("?")[0]).parent
             try:
-                Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+                if not u.database.startswith("file:"):
+                    folder.mkdir(parents=True, exist_ok=True)
             except OSError as e:
-                raise StoreUnavailable(f"cannot create the data folder {Path(u.database).parent}: {e.strerror or e}",
+                raise StoreUnavailable(f"cannot create the data folder {folder}: {e.strerror or e}",
                                        hint="set OKR_COACH_HOME to a folder you can write, or fix its permissions") from e
         engine = sa.create_engine(u, connect_args={"timeout": 30, "check_same_thread": False}, pool_pre_ping=False)
 
