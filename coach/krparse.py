@@ -763,6 +763,11 @@ def _trailers(p: str) -> str:
     return _TRAILERS.sub("", p) if _TRAILER_HINT.search(p.lower()) else p
 
 
+def _is_verb(word: str) -> bool:
+    from coach.rubric.words import flags  # (here: the rubric package imports this module)
+    return word in lx.ALL_VERBS or "V" in flags(word)
+
+
 @lru_cache(maxsize=4096)
 def _clean_fragment(p: str) -> str:
     p = _trailers(" " + p).strip(" ,.;:±~<>=≤≥")
@@ -774,6 +779,8 @@ def _clean_fragment(p: str) -> str:
         if lw in lx.ALL_VERBS:
             helper = lw in lx.MAINTAIN_HELPERS and i + 1 < len(ws) and ws[i + 1].lower().endswith("ing")
             ws = ws[i + (2 if helper else 1):]
+            if len(ws) > 1 and ws[0] in ("and", "&") and _is_verb(ws[1].lower()):
+                ws = ws[2:]  # "Build and launch 3 landing pages": both verbs go, the pages are counted
             break
     while ws and ws[0].lower() in lx.FILLER_WORDS:
         ws = ws[1:]

@@ -167,3 +167,13 @@ def test_look_alike_letters_after_a_number_are_not_units(text: str) -> None:
 
 def test_unit_words_match_in_any_ascii_case() -> None:
     assert parse_kr("Cut to 5 HOURS").unit == "hours" and parse_kr("Cut to 5 daYs").unit == "days"
+
+
+@pytest.mark.parametrize(("text", "metric"), [
+    ("Design and ship 2 onboarding flows", "onboarding flows"),
+    ("Recruit & train 6 volunteer drivers", "volunteer drivers"),
+    ("Win and keep 30 paying schools", "paying schools"),
+    ("Cut cost and time to ship from 5 to 3 days", "cost and time to ship"),  # "and" between nouns stays
+])
+def test_two_verbs_joined_by_and_both_leave_the_metric(text: str, metric: str) -> None:
+    assert parse_kr(text).metric == metric
