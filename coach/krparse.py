@@ -51,6 +51,7 @@ _TIME_UNITS = {
     "week": ("weeks", 604800), "weeks": ("weeks", 604800), "month": ("months", 2629800),
     "months": ("months", 2629800), "year": ("years", 31557600), "years": ("years", 31557600),
 }
+TIME_UNIT_WORDS = frozenset(_TIME_UNITS)  # "ms", "hours", "weeks" ...
 _OTHER_UNITS = {"points": "points", "point": "points", "pts": "points", "pp": "points", "bps": "bps",
                 "percent": "%", "per cent": "%"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")

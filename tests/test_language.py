@@ -27,6 +27,13 @@ def kind(text: str, lang) -> str:  # type: ignore[no-untyped-def]
 
 
 TASKS = [
+    # a deliverable, then how far it reaches (RUBRIC.md: "Single sign-on is available to all customers")
+    "Offline mode shipped to 100% of field staff",
+    "The booking portal is live for 12 clinics",
+    "Two-factor login rolled out to 75% of staff accounts",
+    "Audio guides translated into 4 languages",
+    "Track parcels delivered in under 2 days",  # setting up a measurement, not the service level
+    "Warehouse move completed in 3 weeks",  # one piece of work and its duration
     # imperatives, whatever the verb: no list of task verbs is needed
     "Write the escalation handbook for night shifts",
     "Choose a payroll provider",
@@ -133,6 +140,11 @@ VAGUE = [
 ]
 
 RESULTS = [
+    # a service level over a stream of things in the passive
+    "Parcels delivered in under 2 days",
+    "Helpdesk calls answered in 30 seconds on average",
+    "Feature adopted by 35% of weekly users",  # people do it: adoption, not a rollout
+    "Members who are active in the forum rate it 4 out of 5",
     "Raise trial-to-paid conversion from 4% to 7%",
     "Grow the newsletter to 12,000 readers",
     "450 clinics actively using scheduling each week",

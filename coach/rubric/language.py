@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from coach.krparse import CURRENCY_WORDS
+from coach.krparse import CURRENCY_WORDS, TIME_UNIT_WORDS
 from coach.rubric.sentence import Reading, about_people, clause_reading, read, verb_class
 from coach.rubric.words import (
     CONJ, DETERMINERS, NEGATIVE_BAR, NUMBER_WORDS, PREPS, PRONOUNS, Language, clean, clean_tokens, flags, is_number,
@@ -117,6 +117,10 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             return "result", ev
         if quantified and _counted_output(tuple(toks), lang):
             return "task", ev  # "100 customer interviews completed": outputs counted, whoever they were with
+        if quantified and _stream_in_time(r):
+            return "result", ev  # "Calls answered in under 20 seconds": a service level over a stream of work
+        if quantified and _rollout_reach(r):
+            return "task", ev  # "Dark mode shipped to 100% of users": a deliverable and how far it reaches
         if quantified and (_percent_in(toks) or _names_measure_or_people(toks, lang) or "within" in toks
                            or _money_in(toks)):
             return "result", ev  # "Every case answered within 48 hours": a service level; "$2M of contracts
@@ -329,6 +333,42 @@ def holds_level(text: str, quantified: bool, lang: Language) -> str | None:
                 continue  # "a system to keep this updated": what the thing is for, not a level the team holds
             return w
     return None
+
+
+_DURATION = re.compile(r"[\d.,]+(?:ms|s|secs?|m|mins?|h|hrs?|d|w|wks?)")  # "4h", "72hrs", "3d"
+_REACH_PREPS = frozenset({"to", "for", "in", "across", "at", "on", "into"})
+
+
+def _rollout_reach(r: Reading) -> bool:
+    """'Dark mode shipped to 100% of users', 'SSO available for 60% of accounts', 'Docs translated into 5
+    languages': a piece of work done, then a phrase saying how far it reaches. The counted people or things
+    are not the subject ('80% of reps trained' is a share of people in a state), the participle is work done
+    to the subject, not something people do to it ('adopted by 40% of users'), and the number is not a
+    duration ('answered in 4 hours' is a service level) or money."""
+    obj = r.object_words
+    if obj[:1] in (("out",), ("up",)):
+        obj = obj[1:]  # "rolled out to ...", "set up for ..."
+    if r.verb_class != "action" or not obj or obj[0] not in _REACH_PREPS or not any(map(is_number, obj[1:3])):
+        return False  # the number opens the phrase: "to 100% of users", "for 10 partners", "in 3 new markets"
+    subject = r.sentence[: max(len(r.sentence) - len(r.object_words) - 1, 0)]
+    if not subject or any(is_number(w) or w in NUMBER_WORDS or w in ("who", "which", "that") for w in subject) \
+            or _money_in(list(obj)):
+        return False
+    return not any(w in TIME_UNIT_WORDS or _DURATION.fullmatch(w) for w in obj)
+
+
+_TIME_BAR = frozenset({"under", "below", "less", "within", "average", "median", "mean", "typically", "usually"})
+
+
+def _stream_in_time(r: Reading) -> bool:
+    """'Calls answered in under 20 seconds', 'Refunds paid in 3 days on average': a time allowed for each of a
+    stream of things (a plural subject, or a bar such as "under" or "on average"), not the date of one piece of
+    work ('Migration completed in 2 weeks')."""
+    obj = r.object_words
+    if not any(w in TIME_UNIT_WORDS or _DURATION.fullmatch(w) for w in obj):
+        return False
+    subject = r.sentence[: max(len(r.sentence) - len(obj) - 1, 0)]
+    return not _TIME_BAR.isdisjoint(obj) or bool(subject and looks_plural(subject[-1]))
 
 
 def _percent_in(toks: list[str]) -> bool:

@@ -271,7 +271,15 @@ def _read(text: str, lang: Language) -> Reading:
             # "Ship all planned features within Q3", "Track every renewal": a verb and its object; a plural noun
             # first ("Deals all close ...") is a subject
             return _imperative(first, toks, 1, sentence, lang, "imperative")
-        subject = ambiguous and any(
+        after_nxt = toks[2] if len(toks) > 2 else ""
+        # "Feature adopted by 40% of users", "Design approved by legal": a noun, then its participle
+        participle = "N" in f0 and first not in lang.observation_verbs and nxt and "D" in flags(nxt) and "V" not in flags(nxt) and (
+            not after_nxt or after_nxt in PREPS or after_nxt in CONJ or is_number(after_nxt))
+        if not participle and "N" in f0 and first not in lang.observation_verbs and "N" in flags(nxt) and looks_plural(nxt) and len(toks) > 3:
+            # "Support calls answered in 20 seconds": a two-word subject, then its participle
+            third = flags(after_nxt)
+            participle = "D" in third and "V" not in third and (toks[3] in PREPS or is_number(toks[3]))
+        subject = ambiguous and participle or ambiguous and any(
             (_finite_at(toks, j, lang.people_nouns) and (j >= 2 or "N" not in flags(toks[j]) or "Z" in flags(toks[j])))
             or toks[j] in AUX or toks[j] in lang.capability_modals
             for j in range(1, min(len(toks), 6)) if toks[j - 1] not in NOMINAL_BEFORE)
