@@ -11,6 +11,7 @@ from coach.io import from_obj
 from coach.rubric import review
 from coach.settings import Settings
 from coach.usecases.coaching import invents_numbers, kr_templates, objective_templates
+from coach.usecases.sense import fill_placeholders
 from tests._coach_fakes import SchemaLLM
 
 SETTINGS = Settings()
@@ -71,3 +72,31 @@ def test_templates_keep_the_users_words_and_numbers() -> None:
     assert kr_templates("Make 80 discovery calls per week", ["kr.outcome"]) == []  # an activity has no template
     (o,) = objective_templates("Grow revenue in our top accounts by 25% this year", ["objective.qualitative"])
     assert o.text == "Grow revenue in our top accounts this year" and not invents_numbers("x", o.text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Repair every reported streetlight fault within 3 days",
+     "Raise the share of reported streetlight faults repaired within 3 days from <today's value> to 100%"),
+    ("Each donation gets a thank-you letter within a week",
+     "Raise the share of donations that get a thank-you letter within a week from <today's value> to 100%"),
+    ("All supplier invoices are approved within 10 working days",
+     "Raise the share of supplier invoices approved within 10 working days from <today's value> to 100%"),
+])
+def test_a_service_level_becomes_the_share_handled_in_time(text: str, expected: str) -> None:
+    (o,) = kr_templates(text, ["kr.baseline"])
+    assert o.text == expected
+    assert not invents_numbers(text, o.text)  # "every", "each", "all": the 100% is the user's own bar
+    assert invents_numbers("Repair streetlight faults within 3 days", o.text)
+    assert item_rules_of(fill_placeholders(o.text)) == []  # scored as if today's share were filled in
+
+
+def test_a_second_object_is_not_a_stream_of_things() -> None:
+    assert kr_templates("Give every new volunteer a mentor within a week", ["kr.baseline"]) == []
+
+
+def item_rules_of(text: str) -> list[str]:
+    from coach.io import from_obj
+    from coach.rubric import review
+
+    rep = review(from_obj({"objectives": [{"title": "Residents trust the council to fix things", "key_results": [text]}]}))
+    return [f.rule for f in rep.objectives[0].key_results[0].findings]

@@ -316,6 +316,10 @@ def _derive_missing_baseline(p: dict[str, Any]) -> dict[str, Any]:
 _ON_A_SCALE = re.compile(r"\s*(?:/|out\s+of\b)\s*\d")
 
 
+# A service level ("all ... within 2 days"): the share handled in time has a level today; the bar is all of it.
+_SERVICE_VALUES = {"metric": "the share handled in time", "target": "100%"}
+
+
 @check("missing_baseline", derive=_derive_missing_baseline)
 def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     """A target level for a metric that already has a value, with no starting point."""
@@ -331,11 +335,17 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
             from coach.rubric.language import service_level
 
             bar = service_level(t.text)  # "Fix all new P1 bugs within one release": 100% in time, in words
-            return [Hit(evidence=bar, values={"metric": "the share handled in time"})] if bar else []
+            return [Hit(evidence=bar, values=dict(_SERVICE_VALUES))] if bar else []
         return [Hit(evidence=t.text[shares[0].start: shares[0].end].strip(), values={"metric": "these shares"})]
     if pk.target == 0:
         return []  # none at all: an absolute bar, whatever the start ("Bring errors down to 0")
     text = t.text
+    if a.target_span and text[:a.target_span[0]].rstrip().lower().endswith("within"):
+        from coach.rubric.language import service_level
+
+        bar = service_level(text)  # "Every ticket gets a first reply within 4 hours": the window is the number;
+        if bar:  # what has a level today is the share of tickets answered in it
+            return [Hit(evidence=bar, values=dict(_SERVICE_VALUES))]
     after: list[str] = []
     before = ""
     if a.target_span:

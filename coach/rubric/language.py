@@ -77,9 +77,9 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         if r.verb_lemma == "have" and quantified and (
                 _percent_in(toks) or _names_measure_or_people(r.object_words, lang)):
             cls = "result"  # "Have 15 repeat customers": a result held, not a meeting had
-        if cls == "action" and "within" in toks and (
-                (quantified and (_percent_in(toks) or "all" in toks)) or (_every_one(toks) and _window_after_within(toks))):
-            cls = "result"  # "Resolve 95% of tickets within a day", "Fix all new P1 bugs within one release": a
+        in_time = "within" in toks and _every_one(toks) and _window_after_within(toks)
+        if cls == "action" and "within" in toks and ((quantified and (_percent_in(toks) or "all" in toks)) or in_time):
+            cls, bar = "result", True  # "Resolve 95% of tickets within a day", "Fix all new P1 bugs within one release": a
             # service level over a stream of work, not a count of work done
         if cls == "action" and quantified and r.verb_lemma not in lang.input_verbs and _money_in(toks):
             cls = "result"  # "Make £15,000 in recurring revenue", "Book $2M": money brought in is a result

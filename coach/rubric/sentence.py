@@ -214,6 +214,8 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
     if "N" in f and nxt in DETERMINERS and j + 2 < len(toks) and toks[j + 2] in TIME_WORDS:
         return False  # "12 tech talks this quarter": a time phrase follows a plural noun, not an object a verb
     if "Z" in f:
+        if nxt in AUX:
+            return False  # "All supplier invoices are approved": a plural noun before its helper verb
         if "N" not in f:
             return nxt is not None and nxt != "to"  # "ticket templates to ...": a plural the table lacks as a noun
         if toks[0] in DETERMINERS and j <= 4:

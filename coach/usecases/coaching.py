@@ -39,6 +39,7 @@ from coach.rubric.words import (
     clean,
     flags,
     lemma,
+    lemma_table,
     load_language,
     tokens,
 )
@@ -272,7 +273,11 @@ def kr_templates(text: str, rules: list[str]) -> list[Option]:
     if first and text.lstrip().startswith(metric) and not first.isupper() and (
             flags(first.lower()) or first.lower() in _lang().measure_nouns | _lang().people_nouns):
         metric = metric[0].lower() + metric[1:]  # "Time to first reply ..." inside a sentence ("Salesforce" stays)
-    if "kr.baseline" in rules and "kr.outcome" not in rules and metric and p.target is not None and p.baseline is None:
+    service = _service_form(text) if "kr.baseline" in rules and "kr.outcome" not in rules else None
+    if service:
+        out.append(Option(service, "template for kr.baseline: a service level, as the share handled in time, with "
+                                   "today's share to put in", "kr.baseline"))
+    elif "kr.baseline" in rules and "kr.outcome" not in rules and metric and p.target is not None and p.baseline is None:
         verb = _verb_for(metric, p.unit, up=None if p.direction not in ("increase", "decrease")
                          else p.direction == "increase")
         out.append(Option(f"{verb} {metric} from {TODAY} to {_num_text(float(p.target), p.unit)}",
@@ -292,6 +297,83 @@ def kr_templates(text: str, rules: list[str]) -> list[Option]:
         rule = "kr.measurable" if "kr.measurable" in rules else "kr.outcome"
         out += [Option(t, f"template for {rule}: {how}", rule) for t, how in _result_forms(text)]
     return out
+
+
+_EVERY = ("all", "every", "each")
+
+
+def _service_form(text: str) -> str | None:
+    """'Fix all new P1 bugs within one release', 'Every ticket gets a first reply within 4 hours': a bar over a
+    stream of work, as the share handled in time ('Raise the share of new P1 bugs fixed within one release from
+    <today's value> to 100%'); all, every and each are 100%. None when the sentence has another shape."""
+    ws = clean(text).strip().rstrip(".!").split()
+    low = [w.lower().strip(",;:") for w in ws]
+    if "within" not in low:
+        return None
+    w = low.index("within")
+    q = next((i for i, x in enumerate(low[:w]) if x in _EVERY), None)
+    if q is None or w + 1 >= len(low):
+        return None
+    r = read(" ".join(ws), _lang())
+    if r.verb is None or r.verb not in low:
+        return None
+    v = low.index(r.verb)
+    if r.frame in ("imperative", "past") and v < q:
+        things, doing = ws[q + 1: w], _participle(r.verb_lemma or r.verb)
+        rest: list[str] = []
+    elif r.frame in ("declarative", "done") and q == 0 and 1 < v < w:
+        things, rest = ws[1:v], ws[v + 1: w]
+        if r.frame == "done" and r.verb in ("is", "are", "be", "was", "were") and rest:
+            doing, rest = rest[0], rest[1:]  # "All incidents are acknowledged within ..."
+        elif r.frame == "done":
+            doing = ws[v]  # "All invoices sent within 2 days"
+        else:
+            doing = f"that {r.verb_lemma}" if r.verb_lemma else ""  # "Every ticket gets ...": "tickets that get"
+    else:
+        return None
+    while things and things[-1].lower() in ("is", "are", "be", "get", "gets"):
+        things = things[:-1]  # "All incidents are acknowledged": the helper verb is not part of the things
+    if not things or not doing or any(x.lower() in ("a", "an", "the", *_EVERY) for x in things):
+        return None  # "Give every new hire a buddy within a week": a second object, not one stream of things
+    if low[q] != "all":
+        things = [*things[:-1], _plural_of(things[-1])] if len(things) == 1 or things[-1].lower() not in PREPS \
+            else things
+    return " ".join(["Raise the share of", *things, doing, *rest, *ws[w:], f"from {TODAY} to 100%"])
+
+
+def _plural_of(noun: str) -> str:
+    low = noun.lower()
+    if low.endswith("s") or not low.isalpha():
+        return noun
+    if low.endswith(("sh", "ch", "x", "z")):
+        return noun + "es"
+    if low.endswith("y") and low[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+@lru_cache(maxsize=1)
+def _participles() -> dict[str, str]:
+    """Lemma -> past participle from the part-of-speech table ('write' -> 'written', 'fix' -> 'fixed')."""
+    out: dict[str, list[str]] = {}
+    for form, lem in lemma_table().items():
+        if "D" in flags(form):
+            out.setdefault(lem, []).append(form)
+    # two past forms ("wrote", "written"): the participle is the one in -n ("written", "shown", "done")
+    return {lem: max(forms, key=lambda f: (f.endswith(("n", "ne")), len(f))) for lem, forms in out.items()}
+
+
+def _participle(verb: str) -> str:
+    if "D" in flags(verb):
+        return verb
+    got = _participles().get(verb)
+    if got:
+        return got
+    if verb.endswith("e"):
+        return verb + "d"
+    if verb.endswith("y") and verb[-2:-1] not in "aeiou":
+        return verb[:-1] + "ied"
+    return verb + "ed"
 
 
 def _result_forms(text: str) -> list[tuple[str, str]]:
@@ -561,9 +643,16 @@ def invents_numbers(original: str, proposed: str) -> bool:
     """True when the proposal holds a number the original does not (placeholders are not numbers): any digit run,
     year or label included, and number words ("two weeks", "double")."""
     have = {round(n.value, 6) for n in find_numbers(original)}
+    marks = _number_marks(original)
+    if _ALL_OF.search(original):
+        have.add(100.0)  # "Answer every call within a day" is 100% of calls in time, said in words
+        marks.add("100")
     if any(round(n.value, 6) not in have for n in find_numbers(proposed.replace(TODAY, "").replace(TARGET, ""))):
         return True
-    return bool(_number_marks(proposed) - _number_marks(original))
+    return bool(_number_marks(proposed) - marks)
+
+
+_ALL_OF = re.compile(r"\b(?:all|every|each)\b", re.IGNORECASE)
 
 
 # Rules whose fix moves numbers out on purpose: an objective's number belongs in a key result, a second measure in
