@@ -34,6 +34,9 @@ TASKS = [
     "Audio guides translated into 4 languages",
     "Track parcels delivered in under 2 days",  # setting up a measurement, not the service level
     "Warehouse move completed in 3 weeks",  # one piece of work and its duration
+    # a plural noun, then its participle or gerund: the noun is the subject, not a verb
+    "All paper timesheets moved to the new app by May",
+    "Duplicate supplier records are auto-merged",  # a compound participle
     # imperatives, whatever the verb: no list of task verbs is needed
     "Write the escalation handbook for night shifts",
     "Choose a payroll provider",
@@ -140,6 +143,11 @@ VAGUE = [
 ]
 
 RESULTS = [
+    # a metric named first (its first word could be a verb), then a bar and a number
+    "Burn rate below 1.2",
+    "Average ticket age under 6 days",
+    "Visitor survey completion rate 40%",
+    "Donor churn goes from 30% to 22%",
     # a service level over a stream of things in the passive
     "Parcels delivered in under 2 days",
     "Helpdesk calls answered in 30 seconds on average",

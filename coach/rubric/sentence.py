@@ -213,9 +213,14 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
     nxt = toks[j + 1] if j + 1 < len(toks) else None
     if "N" in f and nxt in DETERMINERS and j + 2 < len(toks) and toks[j + 2] in TIME_WORDS:
         return False  # "12 tech talks this quarter": a time phrase follows a plural noun, not an object a verb
+    if w in ("goes", "does"):
+        return nxt is not None  # ("goes" is no plural noun here) "Quote turnaround goes from 2 days to ..."
     if "Z" in f:
         if nxt in AUX:
             return False  # "All supplier invoices are approved": a plural noun before its helper verb
+        fn_ = flags(nxt) if nxt else ""
+        if fn_ and "N" not in fn_ and "A" not in fn_ and ("D" in fn_ or "G" in fn_) and "V" not in fn_:
+            return False  # "All corporate cards moved to ...", "All teams deploying ...": the noun, then its verb
         if "N" not in f:
             return nxt is not None and nxt != "to"  # "ticket templates to ...": a plural the table lacks as a noun
         if toks[0] in DETERMINERS and j <= 4:
@@ -380,12 +385,15 @@ def _verbs_listed(toks: list[str]) -> list[str]:
     return [toks[0], *toks[k:]]
 
 
+_BAR_WORDS = frozenset({"under", "below", "above", "over", "<", ">", "≤", "≥", "<=", ">="})
+
+
 def _compound_names_metric(toks: list[str], lang: Language) -> bool:
     """'Candidate experience score of 4.5 or higher': the first word starts a noun compound whose last word
     names a metric, followed by its value, so the first word is not an imperative verb."""
     last = None
     end = len(toks)
-    for i, w in enumerate(toks[1:4], 1):
+    for i, w in enumerate(toks[1:6], 1):
         f = flags(w)
         if w in DETERMINERS or w in PREPS or w in CONJ or is_number(w) or (f and "N" not in f):
             end = i
@@ -394,6 +402,8 @@ def _compound_names_metric(toks: list[str], lang: Language) -> bool:
     if last is None or not any(is_number(w) for w in toks):
         return False
     after = toks[end] if end < len(toks) else None
+    if after in _BAR_WORDS and any(is_number(x) for x in toks[end + 1:end + 4]):
+        return True  # "Burn multiple below 1.5", "Average deal cycle under 90 days": a metric, a bar, a number
     if after is not None and not (after in PREPS or is_number(after) or after in ("or", "at", "above", "below")):
         return False
     return last in lang.measure_nouns or (last.endswith(lang.state_noun_endings) and len(last) > 5

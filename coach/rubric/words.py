@@ -62,6 +62,9 @@ def _entry(word: str) -> str:
             if sub and ("V" in sub.partition("\t")[0] or "D" in sub.partition("\t")[0]):
                 f, _, lem = sub.partition("\t")
                 return f + ("\t" + pre + lem if lem else "")
+    head, dash, last = word.rpartition("-")
+    if dash and head and last.endswith("ed") and "D" in table.get(last, "").partition("\t")[0]:
+        return "D"  # "auto-closed", "restore-tested": a compound participle, a participle like its last part
     return ""
 
 
