@@ -143,8 +143,9 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         return "result", ev
     if r.object_words and r.object_words[0] in PREPS:
         return "vague", ev  # "For new customers": a fragment that names no deliverable and no measure
-    if r.comparative or r.state_object or any(w in lang.measure_nouns for w in r.object_words):
-        return "vague", ev
+    if r.comparative or r.state_object or any(w in lang.measure_nouns for w in r.object_words) \
+            or head_of(r.object_words, lang) in lang.quality_nouns:
+        return "vague", ev  # a metric or a quality named, with no bar ("Patient experience")
     return "task", ev
 
 

@@ -87,7 +87,8 @@ def has_comparison(toks: list[str], lang: Language) -> bool:
         nxt = toks[i + 1] if i + 1 < len(toks) else None
         # "customer" and "smoother" are nouns too: a comparative is not followed by the noun it would modify
         free = nxt is None or nxt in PREPS or nxt in CONJ or nxt == "than"
-        if "C" in f and "A" in f and (("N" not in f and "V" not in f) or free or i == 0):
+        if "C" in f and "A" in f and (("N" not in f and "V" not in f) or free or i == 0
+                                      or (i == 1 and toks[0] in ("a", "an"))):  # "A smoother first-run experience"
             return True
         if free and not f and len(w) > 5 and w.endswith("er") and any(
                 "A" in flags(stem) for stem in (w[:-2], w[:-1], w[:-3] + "y", w[:-3])):
@@ -200,6 +201,9 @@ def _strip_lead_clause(text: str) -> str:
     return text[m.end():]
 
 
+_LINKING_Z = frozenset("feels looks seems becomes remains stays sounds appears".split())
+
+
 def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) -> bool:
     """Is toks[j] the finite verb of a clause whose subject came before it?"""
     w = toks[j]
@@ -213,6 +217,8 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
     nxt = toks[j + 1] if j + 1 < len(toks) else None
     if "N" in f and nxt in DETERMINERS and j + 2 < len(toks) and toks[j + 2] in TIME_WORDS:
         return False  # "12 tech talks this quarter": a time phrase follows a plural noun, not an object a verb
+    if w in _LINKING_Z and nxt is not None and ("A" in flags(nxt) or "G" in flags(nxt)):
+        return True  # "Community feels welcoming", "The portal looks trustworthy": a linking verb and its adjective
     if w in ("goes", "does"):
         return nxt is not None  # ("goes" is no plural noun here) "Quote turnaround goes from 2 days to ..."
     if "Z" in f:
@@ -291,10 +297,10 @@ def _read(text: str, lang: Language) -> Reading:
             or toks[j] in AUX or toks[j] in lang.capability_modals
             for j in range(1, min(len(toks), 6)) if toks[j - 1] not in NOMINAL_BEFORE)
         metric = ambiguous and verb_class(first, lang) == "action" and (
-            metric_first or _compound_names_metric(toks, lang))
+            metric_first or _compound_names_metric(toks, lang) or _bare_metric_name(toks, lang))
         if not subject and not metric:
             return _imperative(first, toks, 1, sentence, lang, "imperative")
-    if "G" in f0 and "V" not in f0 and not any(
+    if "G" in f0 and "V" not in f0 and not _bare_metric_name(toks, lang) and not any(
             toks[j] in AUX or _finite_at(toks, j, lang.people_nouns) for j in range(1, min(len(toks), 7))):
         # "Hiring 2 developers", "Attending 2 events": the activity itself (not "Shipping feels routine")
         return _imperative(first, toks, 1, sentence, lang, "imperative")
@@ -319,7 +325,7 @@ def _read(text: str, lang: Language) -> Reading:
                 and not is_number(toks[j - 1]) and (j + 1 < len(toks) and (toks[j + 1] in DETERMINERS
                                                                             or toks[j + 1] in PRONOUNS)):
             lem = lemma(w)  # "People who rely on a screen reader use every core flow"
-            cls = "state" if lem in lang.experience_verbs else verb_class(lem, lang)
+            cls = "state" if lem in lang.experience_verbs or w in _LINKING_Z else verb_class(lem, lang)
             return Reading("declarative", w, lem, cls, tuple(toks[j + 1:]), sentence, None, lang)
         if w in lang.capability_modals:
             return Reading("done", w, w, "action", tuple(toks[j + 1:]), sentence, None, lang)
@@ -362,7 +368,7 @@ def _read(text: str, lang: Language) -> Reading:
             return Reading("done", w, lem, verb_class(lem, lang), tuple(toks[j + 1:]), sentence, None, lang)
         if _finite_at(toks, j, lang.people_nouns):
             lem = lemma(w)
-            cls = "state" if lem in lang.experience_verbs else verb_class(lem, lang)
+            cls = "state" if lem in lang.experience_verbs or w in _LINKING_Z else verb_class(lem, lang)
             return Reading("declarative", w, lem, cls, tuple(toks[j + 1:]), sentence, None, lang)
     low = " ".join(toks)
     for state in lang.done_states:
@@ -383,6 +389,21 @@ def _verbs_listed(toks: list[str]) -> list[str]:
     if k == 1 or k + 1 >= len(toks) or toks[k] not in ("and", "&") or "V" not in flags(toks[k + 1]):
         return toks
     return [toks[0], *toks[k:]]
+
+
+def _bare_metric_name(toks: list[str], lang: Language) -> bool:
+    """'Average call wait time', 'Pricing page conversion': a short noun compound, no number, no determiner or
+    preposition, that names a measure; the first word is a noun here, not a verb ("Launch the onboarding
+    experience" names a quality, and is a delivery).
+    (Verbs that set up a measurement, "Track conversion", stay imperatives.)"""
+    if not 2 <= len(toks) <= 5 or toks[0] in lang.observation_verbs or toks[0] in lang.solution_verbs \
+            or toks[1] in ("out", "up"):
+        return False  # "Launch the ... experience", "Roll out ...": a delivery, whatever its object is called
+    if any(is_number(w) or w in DETERMINERS or w in PREPS or w in CONJ for w in toks):
+        return False
+    last = toks[-1]
+    return (last in lang.measure_nouns or toks[0] in lang.measure_nouns) and all("N" in flags(w) or not flags(w)
+                                                                              for w in toks[1:])
 
 
 _BAR_WORDS = frozenset({"under", "below", "above", "over", "<", ">", "≤", "≥", "<=", ">="})
