@@ -158,6 +158,8 @@ RESULTS = [
     "Average ticket age under 6 days",
     "Visitor survey completion rate 40%",
     "Donor churn goes from 30% to 22%",
+    "Churn falls to 3%",  # a subject, then the change it makes
+    "Footfall rises by 10%",
     # a service level over a stream of things in the passive
     "Parcels delivered in under 2 days",
     "Helpdesk calls answered in 30 seconds on average",

@@ -273,7 +273,8 @@ _PER_PERIOD = re.compile(r"^\s*(?:[a-z/-]+\s+){0,4}?(?:(?:per|a|an|each|every)\s
                          r"|p/[mwdqy]\b|pcm\b|/\s?(?:mo|month|wk|week|yr|year|day|quarter)\b"
                          r"|(?:monthly|weekly|daily|yearly|annually|quarterly)\b)")
 _MONEY_UNITS = frozenset({"USD", "EUR", "GBP", *(c.upper() for c in CURRENCY_WORDS if len(c) == 3)})
-_UP_DOWN_BEFORE = re.compile(r"\b(?:up|down)\s*$")  # "waste per meal down 25%": a change, not a level
+# "waste per meal down 25%", "monthly visitors grow 50%": a change, not a level
+_UP_DOWN_BEFORE = re.compile(r"\b(?:up|down|grows?|rises?|increases?|climbs?|falls?|drops?|decreases?|declines?)\s*$")
 _PHRASE_ENDS = frozenset("for of in on at by per to from with within under over across during".split())
 
 

@@ -327,6 +327,8 @@ def holds_level(text: str, quantified: bool, lang: Language) -> str | None:
             r.object_words and "G" in flags(r.object_words[0])
             and verb_class(lemma(r.object_words[0]), lang) == "action" and r.verb_lemma != "continue"):
         return r.verb
+    if r.frame == "declarative" and r.verb_lemma in lang.hold_verbs and r.verb_lemma != "continue":
+        return r.verb  # "Renewal rate stays above 95%", "Legal spend remains below $40k a month"
     for i, w in enumerate(toks[1:], 1):  # "... to maintain X above ...", "... and keep X at ..."
         if lemma(w) in lang.hold_verbs and lemma(w) != "continue" and toks[i - 1] in ("to", "and", "&", "while"):
             if toks[i - 1] == "to" and i > 1 and (toks[i - 2] in lang.artefact_nouns

@@ -201,10 +201,12 @@ def _strip_lead_clause(text: str) -> str:
     return text[m.end():]
 
 
+_LEVEL_PREPS = frozenset({"above", "below", "under", "over", "at", "within"})
+_CHANGE_PREPS = frozenset({"to", "by", "from"})
 _LINKING_Z = frozenset("feels looks seems becomes remains stays sounds appears".split())
 
 
-def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) -> bool:
+def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset(), lang: Language | None = None) -> bool:
     """Is toks[j] the finite verb of a clause whose subject came before it?"""
     w = toks[j]
     prev = toks[j - 1]
@@ -217,8 +219,11 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
     nxt = toks[j + 1] if j + 1 < len(toks) else None
     if "N" in f and nxt in DETERMINERS and j + 2 < len(toks) and toks[j + 2] in TIME_WORDS:
         return False  # "12 tech talks this quarter": a time phrase follows a plural noun, not an object a verb
-    if w in _LINKING_Z and nxt is not None and ("A" in flags(nxt) or "G" in flags(nxt)):
-        return True  # "Community feels welcoming", "The portal looks trustworthy": a linking verb and its adjective
+    if w in _LINKING_Z and nxt is not None and ("A" in flags(nxt) or "G" in flags(nxt) or nxt in _LEVEL_PREPS):
+        return True  # "Community feels welcoming", "Renewal rate stays above 95%": a linking verb and its state
+    if lang is not None and "Z" in f and j == 1 and verb_class(lemma(w), lang) == "change" \
+            and verb_class(prev, lang) != "change" and nxt in _LEVEL_PREPS | _CHANGE_PREPS:
+        return True  # "Churn falls to 3%", "Traffic rises by 10%": a subject, then the change it makes
     if w in ("goes", "does"):
         return nxt is not None  # ("goes" is no plural noun here) "Quote turnaround goes from 2 days to ..."
     if "Z" in f:
@@ -240,6 +245,8 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset()) ->
                                     or ("R" in flags(nxt) and "A" not in flags(nxt) and nxt not in PREPS))
     subject_like = prev in PRONOUNS or prev == "people" or (
         prev.endswith("s") and not prev.endswith("ss") and prev not in MASS_S and prev not in S_FUNCTION_WORDS)
+    if nxt in _LINKING_Z:
+        return False  # "Agency spend remains below ...": the verb is the linking one after this word
     if "V" in f and "N" not in f and "A" not in f:
         # only a verb ("know", "collaborate") after a word that is not a determiner or preposition, unless the two
         # open a list of imperatives ("Design, implement and run ...")
@@ -286,14 +293,15 @@ def _read(text: str, lang: Language) -> Reading:
             return _imperative(first, toks, 1, sentence, lang, "imperative")
         after_nxt = toks[2] if len(toks) > 2 else ""
         # "Feature adopted by 40% of users", "Design approved by legal": a noun, then its participle
-        participle = "N" in f0 and first not in lang.observation_verbs and nxt and "D" in flags(nxt) and "V" not in flags(nxt) and (
+        noun_first = "N" in f0 and first not in lang.observation_verbs
+        participle = noun_first and nxt and "D" in flags(nxt) and "V" not in flags(nxt) and (
             not after_nxt or after_nxt in PREPS or after_nxt in CONJ or is_number(after_nxt))
-        if not participle and "N" in f0 and first not in lang.observation_verbs and "N" in flags(nxt) and looks_plural(nxt) and len(toks) > 3:
+        if not participle and noun_first and "N" in flags(nxt) and looks_plural(nxt) and len(toks) > 3:
             # "Support calls answered in 20 seconds": a two-word subject, then its participle
             third = flags(after_nxt)
             participle = "D" in third and "V" not in third and (toks[3] in PREPS or is_number(toks[3]))
         subject = ambiguous and participle or ambiguous and any(
-            (_finite_at(toks, j, lang.people_nouns) and (j >= 2 or "N" not in flags(toks[j]) or "Z" in flags(toks[j])))
+            (_finite_at(toks, j, lang.people_nouns, lang) and (j >= 2 or "N" not in flags(toks[j]) or "Z" in flags(toks[j])))
             or toks[j] in AUX or toks[j] in lang.capability_modals
             for j in range(1, min(len(toks), 6)) if toks[j - 1] not in NOMINAL_BEFORE)
         metric = ambiguous and verb_class(first, lang) == "action" and (
@@ -301,7 +309,7 @@ def _read(text: str, lang: Language) -> Reading:
         if not subject and not metric:
             return _imperative(first, toks, 1, sentence, lang, "imperative")
     if "G" in f0 and "V" not in f0 and not _bare_metric_name(toks, lang) and not any(
-            toks[j] in AUX or _finite_at(toks, j, lang.people_nouns) for j in range(1, min(len(toks), 7))):
+            toks[j] in AUX or _finite_at(toks, j, lang.people_nouns, lang) for j in range(1, min(len(toks), 7))):
         # "Hiring 2 developers", "Attending 2 events": the activity itself (not "Shipping feels routine")
         return _imperative(first, toks, 1, sentence, lang, "imperative")
     if "D" in f0 and "V" not in f0 and "A" not in f0:  # "Delivered a strategy ...", "Shipped the beta"
@@ -355,7 +363,7 @@ def _read(text: str, lang: Language) -> Reading:
         if "D" in f and "V" not in f and "N" not in f and j <= 10 and toks[j - 1] not in NOMINAL_BEFORE \
                 and toks[j - 1] not in lang.comparison_words \
                 and not (toks[j - 1].endswith("ly") and "R" in flags(toks[j - 1])) \
-                and not (j + 1 < len(toks) and toks[j + 1] not in CONJ and _finite_at(toks, j + 1, lang.people_nouns)):
+                and not (j + 1 < len(toks) and toks[j + 1] not in CONJ and _finite_at(toks, j + 1, lang.people_nouns, lang)):
             # ("Volunteer hours logged grow to 12,000": the participle describes the subject; its verb follows)
             # "Announcements published and shared", "Engine featured at 3 conferences"
             lem = lemma(w)
@@ -366,7 +374,7 @@ def _read(text: str, lang: Language) -> Reading:
                 return Reading("declarative", w, lem, verb_class(lem, lang), tuple(toks[j + 1:]), sentence, None,
                                lang)
             return Reading("done", w, lem, verb_class(lem, lang), tuple(toks[j + 1:]), sentence, None, lang)
-        if _finite_at(toks, j, lang.people_nouns):
+        if _finite_at(toks, j, lang.people_nouns, lang):
             lem = lemma(w)
             cls = "state" if lem in lang.experience_verbs or w in _LINKING_Z else verb_class(lem, lang)
             return Reading("declarative", w, lem, cls, tuple(toks[j + 1:]), sentence, None, lang)
