@@ -150,7 +150,11 @@ def _is_name_number(text: str, start: int, end: int) -> bool:
     if not (name.isupper() and len(name) >= 2) and not text[:ws].strip(" *_`>-#"):
         return False  # a capitalised first word: usually the verb
     after = _WORD_AFTER.match(text, end)
-    return after is not None and after.group(1).lower() not in _FUNCTION_WORDS and after.group(1).lower() not in _UNIT_WORDS
+    if after is None:
+        # "... on Ward 7", "... to Postgres 16": a capitalised word (not an acronym: "NPS 50" is a target) and its
+        # number end the text
+        return not name.isupper() and not text[end:].strip(" .;:!)*_`")
+    return after.group(1).lower() not in _FUNCTION_WORDS and after.group(1).lower() not in _UNIT_WORDS
 
 
 def lower_aligned(text: str) -> str:
@@ -241,7 +245,8 @@ def find_numbers(text: str) -> list[Num]:
             num.qual = True  # "the stable 1.0 version": a version, not a quantity
         elif c in " +" and _PRIOR_AFTER.match(low, e2):
             num.qual = True  # "15 days prior to the end of the quarter", "60+ days past due": when, or which bucket
-        elif c == " " and c2.isalpha() and not (cur or pct or mult or uw or "." in raw) and _is_name_number(text, s, e2):
+        elif (c == " " and c2.isalpha() or not c.strip(" .;:!)")) and not (cur or pct or mult or uw) \
+                and _is_name_number(text, s, e2) and ("." not in raw or not text[:s].split()[-1].isupper()):
             num.qual = True  # "SOC 2 report", "Python 3 migration": a number inside a name
         if (c in "-–" or (c == " " and c2 in "-–")) and c and not uw \
                 and _RANGE_AFTER.match(text, e2) and not _FROM_BEFORE.search(before):
@@ -534,7 +539,7 @@ def _analyse(text: str) -> Analysis:
     parsed = build(ParsedKR, **fields)
     return Analysis(
         parsed=parsed, verb=verb, verb_index=vi, words=words,
-        has_number=bool(nums) or target is not None or multiplier is not None
+        has_number=any(not n.qual for n in nums) or target is not None or multiplier is not None
         or any(not n.qual for n in word_nums),
         baseline_stated=baseline_stated or textual, relative=relative, to_level=to_level,
         target_span=(target.start, target.end) if target is not None and target.end > target.start else None,

@@ -177,3 +177,12 @@ def test_unit_words_match_in_any_ascii_case() -> None:
 ])
 def test_two_verbs_joined_by_and_both_leave_the_metric(text: str, metric: str) -> None:
     assert parse_kr(text).metric == metric
+
+
+@pytest.mark.parametrize("text", ["Retire Node 14 support", "Move the warehouse app to Android 13"])
+def test_a_version_after_a_name_is_no_target(text: str) -> None:
+    assert parse_kr(text).target is None
+
+
+def test_an_acronym_and_its_number_at_the_end_keep_the_target() -> None:
+    assert parse_kr("Reach NPS 50").target == 50

@@ -170,13 +170,15 @@ def numbers_in_text(t: Target, p: dict[str, Any]) -> list[Hit]:
     name_words = p["_name_words"]
     found: list[str] = []
     for n in find_numbers(text):
+        if n.qual:
+            continue  # a date, a clock time, a scale's top, a version or a number inside a name ("Year 9 pupils")
         token = text[n.start:n.end].strip()
         before = low[: n.start].split()
         after = low[n.end:].split()
         if before and before[-1].strip("(#") in name_words:
             continue
-        if (n.unit in time_units) or (after and after[0].strip(",.") in time_units):
-            continue  # a time window such as "in 90 days" says when, not how much
+        if ((n.unit in time_units) or (after and after[0].strip(",.") in time_units)) and before[-1:] != ["to"]:
+            continue  # a time window such as "in 90 days" says when, not how much ("runway to 30 months" does)
         if before and before[-1] in ("#", "no.", "number"):
             continue
         found.append(token)
