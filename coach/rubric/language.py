@@ -131,6 +131,9 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             return "task", ev  # "Each team runs 4 workshops": outputs counted, whoever produces them
         if quantified or negative_bar or (bar and not r.comparative):
             return "result", ev
+        obj = r.object_words
+        if obj and obj[-1].endswith("ly") and flags(obj[-1]) == "R" and not bar:
+            return "vague", ev  # "The chatbot answers questions correctly": how well, with no bar
         if r.verb_class == "action" and not r.comparative and not ({"up", "down"} & set(r.object_words[:3])):
             return "task", ev  # "Each member of the team performs a data project": work done, nothing measured
         return "vague", ev

@@ -234,6 +234,9 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset(), la
             return False  # "All corporate cards moved to ...", "All teams deploying ...": the noun, then its verb
         if "N" not in f:
             return nxt is not None and nxt != "to"  # "ticket templates to ...": a plural the table lacks as a noun
+        if j == 1 and not flags(toks[0]) and toks[0].isalpha() \
+                and nxt is not None and (nxt in DETERMINERS or ("N" in flags(nxt) and looks_plural(nxt))):
+            return True  # "Chatbot answers questions correctly": a noun the table lacks, then its verb
         if toks[0] in DETERMINERS and j <= 4:
             return True  # "Every enterprise deal benefits from ...", "Our outreach starts conversations"
         if j == 1 and nxt in PREPS and "V" not in flags(toks[0]):
@@ -265,7 +268,7 @@ def _read(text: str, lang: Language) -> Reading:
     whole, whole_toks = clean_tokens(text)  # kept by text: the other readings of this text need them too
     cleaned = _strip_lead_clause(whole)
     toks = _skip_lead_in(list(whole_toks) if cleaned is whole else tokens(cleaned), lang)
-    while len(toks) > 1 and toks[0].endswith("ly") and "R" in flags(toks[0]):
+    while len(toks) > 1 and toks[0].endswith("ly") and "R" in flags(toks[0]) and "A" not in flags(toks[0]):
         toks = toks[1:]  # "Successfully launch ...": the adverb says how, the verb after it what
     if _LISTED_FIRST.match(cleaned):
         toks = _verbs_listed(toks)
@@ -296,7 +299,7 @@ def _read(text: str, lang: Language) -> Reading:
         noun_first = "N" in f0 and first not in lang.observation_verbs
         participle = noun_first and nxt and "D" in flags(nxt) and "V" not in flags(nxt) and (
             not after_nxt or after_nxt in PREPS or after_nxt in CONJ or is_number(after_nxt))
-        if not participle and noun_first and "N" in flags(nxt) and looks_plural(nxt) and len(toks) > 3:
+        if not participle and noun_first and "N" in flags(nxt) and len(toks) > 3:
             # "Support calls answered in 20 seconds": a two-word subject, then its participle
             third = flags(after_nxt)
             participle = "D" in third and "V" not in third and (toks[3] in PREPS or is_number(toks[3]))
@@ -428,11 +431,12 @@ def _compound_names_metric(toks: list[str], lang: Language) -> bool:
             end = i
             break
         last = w
+    after = toks[end] if end < len(toks) else None
+    if (after in _BAR_WORDS or (after is not None and "C" in flags(after) and toks[end + 1:end + 2] == ["than"])) \
+            and any(is_number(x) for x in toks[end + 1:end + 4]):
+        return True  # "Burn multiple below 1.5", "Backlog older than 7 days": a metric, a bar, a number
     if last is None or not any(is_number(w) for w in toks):
         return False
-    after = toks[end] if end < len(toks) else None
-    if after in _BAR_WORDS and any(is_number(x) for x in toks[end + 1:end + 4]):
-        return True  # "Burn multiple below 1.5", "Average deal cycle under 90 days": a metric, a bar, a number
     if after is not None and not (after in PREPS or is_number(after) or after in ("or", "at", "above", "below")):
         return False
     return last in lang.measure_nouns or (last.endswith(lang.state_noun_endings) and len(last) > 5
