@@ -296,7 +296,7 @@ _TO_FROM_MID = re.compile(r"\s*[,(]?\s*(?:up\s+|down\s+)?from\s+(?:(?:current|cu
 _TO_BEFORE = re.compile(
     r"\bto\s+(?:(?:more than|less than|under|over|below|above|at least|at most|just)\s+)?(?:±|~)?$")
 _BY_BEFORE = re.compile(r"\bby\s+(?:(?:more than|at least|over)\s+)?$")
-_STAY = re.compile(r"\b(?:stay|remain)\s+(?:above|below|under|over|at)\b")
+_STAY = re.compile(r"\b(?:stays?|remains?)\s+(?:above|below|under|over|at)\b")
 _HOLD_AT = re.compile(r"\bhold\b.*\b(?:at|above|below|under|steady|flat)\b")
 _FROM_WORD_NUM = re.compile(r"\bfrom\s+[A-Za-z]+\s+to\s+(?=\x00)")
 _LEAD_PREP = re.compile(r"^(?:of|to|in|from|by|or more|or higher|\+)\s+", re.I)
@@ -680,6 +680,8 @@ def _direction(low: str, words: list[str], verb: str | None, p: dict[str, Any]) 
         verb == "hold" and _HOLD_AT.search(low)
     ):
         return "maintain"
+    if verb is not None and verb in words[1:] and words[words.index(verb) - 1] == "to":
+        verb = None  # "Time to hire from 52 to 35 days": the verb names the metric; the numbers say which way
     stated = _stated_direction(low, words, verb)
     if stated is not None:
         return stated
@@ -782,7 +784,8 @@ def _clean_fragment(p: str) -> str:
     ws = p.split()
     for i, w in enumerate(ws[:3]):  # drop a leading verb, and a subject before it ("Partners close ...")
         lw = w.lower()
-        if lw in lx.ALL_VERBS:
+        if lw in lx.ALL_VERBS and not (i == 2 and ws[1].lower() == "to" and ws[0].lower() == "time"):
+            # ("Time to hire", "Time to close": the metric's name, not a verb)
             helper = lw in lx.MAINTAIN_HELPERS and i + 1 < len(ws) and ws[i + 1].lower().endswith("ing")
             ws = ws[i + (2 if helper else 1):]
             if len(ws) > 1 and ws[0] in ("and", "&") and _is_verb(ws[1].lower()):

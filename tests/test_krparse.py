@@ -186,3 +186,12 @@ def test_a_version_after_a_name_is_no_target(text: str) -> None:
 
 def test_an_acronym_and_its_number_at_the_end_keep_the_target() -> None:
     assert parse_kr("Reach NPS 50").target == 50
+
+
+def test_a_metric_named_time_to_verb_keeps_its_name_and_the_numbers_give_the_direction() -> None:
+    p = parse_kr("Time to fill from 60 days to 40 days")
+    assert (p.metric, p.baseline, p.target, p.direction) == ("Time to fill", 60, 40, "decrease")
+
+
+def test_a_metric_that_stays_above_a_bar_is_held() -> None:
+    assert parse_kr("Member retention stays above 85%").direction == "maintain"
