@@ -241,6 +241,8 @@ def test_quantities_and_thresholds_in_words_read_as_results(text: str, lang) -> 
 
 @pytest.mark.parametrize(("title", "expected"), [
     ("Roll out the new telephony platform", "deliverable"),
+    ("Get the bakery line HACCP certified", "deliverable"),  # work signed off
+    ("Get our volunteers excited about the spring fair", "outcome"),  # how people should feel
     ("Build a world-class triage team", "outcome"),
     ("Faster hiring for the night shift", "outcome"),
     ("Fewer outages", "outcome"),

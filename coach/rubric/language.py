@@ -413,6 +413,8 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
         obj = r.object_words
         if r.verb_lemma in lang.solution_verbs or _means_clause(obj, lang):
             return "deliverable", _evidence_from(cleaned, r.verb)  # "Use templates to ...", "... by launching X"
+        if r.verb_lemma in ("get", "have") and (_participle_closes(obj) or _ends_done(obj, lang)):
+            return "deliverable", _evidence_from(cleaned, r.verb)  # "Get our ISO 27001 audit passed": work signed off
         head = head_of(obj, lang)
         if r.verb_class == "action" and head in lang.artefact_nouns and not r.comparative \
                 and not any("C" in flags(w) for w in obj[:4]):
