@@ -129,6 +129,10 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     if r.frame == "declarative":
         if quantified and r.verb_class == "action" and _counted_output(r.object_words, lang):
             return "task", ev  # "Each team runs 4 workshops": outputs counted, whoever produces them
+        if not quantified and _every_one(toks) and _only_every(toks, low, lang) and "within" not in toks and (
+                r.verb_class == "action" or _gets_a_thing(r)):
+            return "task", ev  # "Every clinic offers a walk-in slot", "Every new starter gets a buddy": a practice
+            # put in place for all of them, true once the work is done (as "Every alert has a runbook")
         if quantified or negative_bar or (bar and not r.comparative):
             return "result", ev
         obj = r.object_words
@@ -146,6 +150,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         return "result", ev
     if r.object_words and r.object_words[0] in PREPS:
         return "vague", ev  # "For new customers": a fragment that names no deliverable and no measure
+    if "per" in r.object_words[1:] or _one_word_metric(cleaned, r.object_words, lang):
+        return "vague", ev  # "Complaints per 1,000 orders", "Refunds", "NPS": a metric named, with no target
     if r.comparative or r.state_object or any(w in lang.measure_nouns for w in r.object_words) \
             or head_of(r.object_words, lang) in lang.quality_nouns:
         return "vague", ev  # a metric or a quality named, with no bar ("Patient experience")
@@ -375,6 +381,34 @@ def _stream_in_time(r: Reading) -> bool:
         return False
     subject = r.sentence[: max(len(r.sentence) - len(obj) - 1, 0)]
     return not _TIME_BAR.isdisjoint(obj) or bool(subject and looks_plural(subject[-1]))
+
+
+def _one_word_metric(cleaned: str, words: tuple[str, ...], lang: Language) -> bool:
+    """A key result of one word that counts something ('Complaints', 'Re-admissions') or is a short name in
+    capitals ('NPS', 'RevPAR'), and is no thing to deliver ('Dashboards')."""
+    if len(words) != 1:
+        return False
+    w = words[0]
+    raw = cleaned.strip(" .!*_`")
+    capitals = len(raw) >= 2 and sum(c.isupper() for c in raw) >= 2 and raw.isalpha()
+    thing = w in lang.artefact_nouns or w.rstrip("s") in lang.artefact_nouns or w in lang.delivery_nouns
+    return not thing and (capitals or looks_plural(w))
+
+
+_ALL_WORDS = frozenset({"all", "every", "each", "everyone", "everybody"})
+
+
+def _only_every(toks: list[str], low: str, lang: Language) -> bool:
+    """The only bar is 'all', 'every' or 'each' (no 'no', 'double', 'at least', number word or benchmark)."""
+    return lang.threshold_words.intersection(toks) <= _ALL_WORDS and NUMBER_WORDS.isdisjoint(toks) and not (
+        _BENCHMARK.search(low) or _AS_AS.search(low) or _AT_LEAST.search(low))
+
+
+def _gets_a_thing(r: Reading) -> bool:
+    """'... gets a home visit', '... has a named lead': a thing given or set up, not a quality ('gets better')."""
+    obj = r.object_words
+    return r.verb in ("get", "gets", "has", "have") and bool(obj) and (
+        obj[0] in ("a", "an") or ("N" in flags(obj[0]) and "A" not in flags(obj[0]) and "C" not in flags(obj[0])))
 
 
 def _percent_in(toks: list[str]) -> bool:

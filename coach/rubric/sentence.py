@@ -7,8 +7,10 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
+from coach import lexicon as lx
 from coach.rubric.words import (
-    AGENT_ENDINGS, AUX, CONJ, DETERMINERS, MASS_S, NEGATIVE_BAR, PREPS, PRONOUNS, S_FUNCTION_WORDS, TIME_WORDS,
+    AGENT_ENDINGS, AUX, CONJ, DETERMINERS, MASS_S, NEGATIVE_BAR, NUMBER_WORDS, PREPS, PRONOUNS, S_FUNCTION_WORDS,
+    TIME_WORDS,
     Language, clean, clean_tokens, flags, is_number, lemma, looks_plural, tokens,
 )
 
@@ -299,30 +301,39 @@ def _read(text: str, lang: Language) -> Reading:
         noun_first = "N" in f0 and first not in lang.observation_verbs
         participle = noun_first and nxt and "D" in flags(nxt) and "V" not in flags(nxt) and (
             not after_nxt or after_nxt in PREPS or after_nxt in CONJ or is_number(after_nxt))
-        if not participle and noun_first and "N" in flags(nxt) and len(toks) > 3:
-            # "Support calls answered in 20 seconds": a two-word subject, then its participle
-            third = flags(after_nxt)
-            participle = "D" in third and "V" not in third and (toks[3] in PREPS or is_number(toks[3]))
+        k = 1
+        while noun_first and not participle and k < min(len(toks) - 1, 4) and (
+                "N" in flags(toks[k]) or (not flags(toks[k]) and toks[k].isalpha())) and toks[k] not in DETERMINERS:
+            # "Support calls answered in 20 seconds", "Green Flag awards kept at all 9 parks": a subject of a
+            # few nouns, then its participle
+            after = flags(toks[k + 1])
+            participle = "D" in after and "V" not in after and "N" not in after and (
+                k + 2 >= len(toks) or toks[k + 2] in PREPS or is_number(toks[k + 2]))
+            k += 1
         subject = ambiguous and participle or ambiguous and any(
             (_finite_at(toks, j, lang.people_nouns, lang) and (j >= 2 or "N" not in flags(toks[j]) or "Z" in flags(toks[j])))
             or toks[j] in AUX or toks[j] in lang.capability_modals
             for j in range(1, min(len(toks), 6)) if toks[j - 1] not in NOMINAL_BEFORE)
         metric = ambiguous and verb_class(first, lang) == "action" and (
-            metric_first or _compound_names_metric(toks, lang) or _bare_metric_name(toks, lang))
+            metric_first or _compound_names_metric(toks, lang) or _bare_metric_name(toks, lang)
+            or _metric_then_bar(toks, lang))
         if not subject and not metric:
             return _imperative(first, toks, 1, sentence, lang, "imperative")
-    if "G" in f0 and "V" not in f0 and not _bare_metric_name(toks, lang) and not any(
+    if "G" in f0 and "V" not in f0 and not _bare_metric_name(toks, lang) and not _metric_then_bar(toks, lang) \
+            and not any(
             toks[j] in AUX or _finite_at(toks, j, lang.people_nouns, lang) for j in range(1, min(len(toks), 7))):
         # "Hiring 2 developers", "Attending 2 events": the activity itself (not "Shipping feels routine")
         return _imperative(first, toks, 1, sentence, lang, "imperative")
-    if "D" in f0 and "V" not in f0 and "A" not in f0:  # "Delivered a strategy ...", "Shipped the beta"
+    if "D" in f0 and "V" not in f0 and "A" not in f0 and not _metric_then_bar(toks, lang):
+        # "Delivered a strategy ...", "Shipped the beta" (not "Missed appointments below 5%": a metric and its bar)
         return _imperative(first, toks, 1, sentence, lang, "past")
     if first in lang.delivery_nouns and "V" not in f0 and (nxt in DETERMINERS or (nxt and is_number(nxt))
                                                             or nxt in ("at", "out")):
         return _imperative(first, toks, 1, sentence, lang, "imperative")  # "Rollout at least 20 new ...", "Setup the ..."
     # An unknown word, then a determiner or a number: a verb the table does not know ("Onboard 20 ...").
     if not f0 and first.isalpha() and first not in DETERMINERS and first not in NEGATIVE_BAR \
-            and (nxt in DETERMINERS or (nxt and is_number(nxt))) and text.lstrip()[:1].isalpha():
+            and (nxt in DETERMINERS or (nxt and is_number(nxt))) and text.lstrip()[:1].isalpha() \
+            and not _acronym_first(text, first):  # ("CSAT ≥ 92%": a metric's short name, not a verb)
         return _imperative(first, toks, 1, sentence, lang, "imperative")
     # The subject comes first: find its verb.
     relative = False  # inside "who/which/that ... <its verb>": the main verb comes after that clause's verb
@@ -400,6 +411,39 @@ def _verbs_listed(toks: list[str]) -> list[str]:
     if k == 1 or k + 1 >= len(toks) or toks[k] not in ("and", "&") or "V" not in flags(toks[k + 1]):
         return toks
     return [toks[0], *toks[k:]]
+
+
+def _acronym_first(text: str, first: str) -> bool:
+    """The text starts with the word in capitals ("CSAT", "NPS"): a short name, not a verb."""
+    head = text.lstrip(" *_`#>-")[:len(first)]
+    return len(first) >= 2 and head.isupper() and head.lower() == first
+
+
+_ZERO_WORDS = frozenset({"zero", "none", "nil", "nothing"})
+
+
+def _metric_then_bar(toks: list[str], lang: Language) -> bool:
+    """'Fire deaths: zero', 'Plan cancellations <3% per month', 'Missed appointments below 5%', 'Trial signups
+    2x': a few nouns (the first could be a verb or a participle), then straight away a number or a bar. A verb
+    the lexicon knows as a task or a change ('Publish posts 3 times a week', 'Cut churn below 2%') stays a verb."""
+    first = lemma(toks[0])
+    if first in lx.ALL_VERBS or first in lang.observation_verbs or len(toks) < 3:
+        return False
+    f1 = flags(toks[1])
+    if toks[2] == "per" and ("N" in f1 or not f1):
+        return True  # "Missed collections per household": a rate named (its bar may be left out)
+    k = 1
+    while k < len(toks) and k <= 4:
+        w = toks[k]
+        if is_number(w) or w in _ZERO_WORDS:
+            return k > 1  # ("Hiring 2 developers": the number right after the first word is its object's count)
+        if w in _BAR_WORDS or ("C" in flags(w) and toks[k + 1:k + 2] == ["than"]) or w in ("down", "up"):
+            return k > 1 and any(is_number(x) or x in _ZERO_WORDS or x in NUMBER_WORDS for x in toks[k + 1:k + 5])
+        f = flags(w)
+        if w in DETERMINERS or w in PREPS or w in CONJ or (f and "N" not in f):
+            return False
+        k += 1
+    return False
 
 
 def _bare_metric_name(toks: list[str], lang: Language) -> bool:
