@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from coach import lexicon as lx
 from coach.krparse import CURRENCY_WORDS, TIME_UNIT_WORDS
 from coach.rubric.sentence import Reading, about_people, clause_reading, read, verb_class
 from coach.rubric.words import (
@@ -119,7 +120,7 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             return "task", ev  # "100 customer interviews completed": outputs counted, whoever they were with
         if quantified and _stream_in_time(r):
             return "result", ev  # "Calls answered in under 20 seconds": a service level over a stream of work
-        if quantified and _rollout_reach(r):
+        if quantified and _rollout_reach(r, lang):
             return "task", ev  # "Dark mode shipped to 100% of users": a deliverable and how far it reaches
         if quantified and (_percent_in(toks) or _names_measure_or_people(toks, lang) or "within" in toks
                            or _money_in(toks)):
@@ -351,7 +352,11 @@ _DURATION = re.compile(r"[\d.,]+(?:ms|s|secs?|m|mins?|h|hrs?|d|w|wks?)")  # "4h"
 _REACH_PREPS = frozenset({"to", "for", "in", "across", "at", "on", "into"})
 
 
-def _rollout_reach(r: Reading) -> bool:
+# Verbs of making something available, beyond the lexicon's delivery verbs ("enabled for", "offered to").
+_MAKE_AVAILABLE = frozenset({"enable", "provide", "offer", "translate", "open", "extend", "expand"})
+
+
+def _rollout_reach(r: Reading, lang: Language) -> bool:
     """'Dark mode shipped to 100% of users', 'SSO available for 60% of accounts', 'Docs translated into 5
     languages': a piece of work done, then a phrase saying how far it reaches. The counted people or things
     are not the subject ('80% of reps trained' is a share of people in a state), the participle is work done
@@ -360,6 +365,10 @@ def _rollout_reach(r: Reading) -> bool:
     obj = r.object_words
     if obj[:1] in (("out",), ("up",)):
         obj = obj[1:]  # "rolled out to ...", "set up for ..."
+    made_available = r.verb_lemma in lx.DELIVERABLE_VERBS or r.verb_lemma in lang.solution_verbs \
+        or r.verb_lemma in lang.done_states or r.verb_lemma in _MAKE_AVAILABLE
+    if not made_available:
+        return False  # ("Gift Aid claimed on 85% of donations": work done on each of a stream, a share of them)
     if r.verb_class != "action" or not obj or obj[0] not in _REACH_PREPS or not any(map(is_number, obj[1:3])):
         return False  # the number opens the phrase: "to 100% of users", "for 10 partners", "in 3 new markets"
     subject = r.sentence[: max(len(r.sentence) - len(r.object_words) - 1, 0)]
@@ -445,8 +454,13 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
         if _percent_in(toks) and "within" in toks:
             return "outcome", ev  # "Answer 95% of tickets within 2 hours": a service level (a number, not a task)
         obj = r.object_words
+        if obj and obj[0] in lang.comparison_words and r.verb_class == "action":
+            return "outcome", ev  # "Use less energy for every tonne we make": a direction, whatever the verb
         if r.verb_lemma in lang.solution_verbs or _means_clause(obj, lang):
             return "deliverable", _evidence_from(cleaned, r.verb)  # "Use templates to ...", "... by launching X"
+        if _every_one(list(obj)) and head_of(obj, lang) not in lang.artefact_nouns and (
+                _STANDARD.search(cleaned.lower()) or service_level(cleaned)):
+            return "outcome", ev  # "Ship every order on the day we promised it": a standard met across a stream
         if r.verb_lemma in ("get", "have") and (_participle_closes(obj) or _ends_done(obj, lang)):
             return "deliverable", _evidence_from(cleaned, r.verb)  # "Get our ISO 27001 audit passed": work signed off
         head = head_of(obj, lang)
@@ -484,6 +498,10 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
             and head_of(r.object_words, lang) in lang.artefact_nouns:
         return "deliverable", cleaned  # "We have developed a playbook", "The initiative has a validated design"
     return "outcome", cleaned
+
+
+# A standard of service over every one of a stream ("on time", "right first time", "every day", "with no errors").
+_STANDARD = re.compile(r"\b(?:on time|every (?:time|day)|first time|on the day|with no|without)\b")
 
 
 def head_of(obj: tuple[str, ...], lang: Language) -> str:
