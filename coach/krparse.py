@@ -89,7 +89,9 @@ _BASELINE_CUES = frozenset(("current", "currently", "today", "baseline", "now", 
 _CUE_FILLERS = frozenset("is at of about around roughly approximately approx. avg. average current".split())
 _CUE_WORDS = _BASELINE_CUES | _CUE_FILLERS | {"from"}
 _RANGE_AFTER = re.compile(r"\s?[-–]\s?\d")
-_MONTH_AFTER = re.compile(r"\s(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
+# A month's name or its short form, whole ("5 June", "3 Sept"; not "5 junior", "3 marketing campaigns")
+_MONTH_AFTER = re.compile(r"\s(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+                          r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
 _WEAK_WORDS = frozenset("every each per within in over after during for".split())
 _WINDOW_FILLERS = frozenset("the first next last".split())
 _CMP_WORDS = {

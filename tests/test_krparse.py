@@ -195,3 +195,19 @@ def test_a_metric_named_time_to_verb_keeps_its_name_and_the_numbers_give_the_dir
 
 def test_a_metric_that_stays_above_a_bar_is_held() -> None:
     assert parse_kr("Member retention stays above 85%").direction == "maintain"
+
+
+@pytest.mark.parametrize(("text", "target"), [
+    ("Run 3 marketing campaigns", 3),  # "mar..." is no month
+    ("Sign 2 novel partnerships", 2),
+    ("Hold 4 decision reviews", 4),
+    ("Book 6 mayoral visits", 6),
+    ("Keep 5 junior teams running", 5),
+])
+def test_a_word_that_starts_like_a_month_is_no_date(text: str, target: int) -> None:
+    assert parse_kr(text).target == target
+
+
+def test_a_day_and_a_month_are_a_date() -> None:
+    assert parse_kr("Open the second kitchen by 5 June").target is None
+    assert parse_kr("Ship the beta on 3 Sept").target is None
