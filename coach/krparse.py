@@ -227,6 +227,10 @@ def find_numbers(text: str) -> list[Num]:
                 num.qual = True  # a day of a month
             elif last in _QUAL_WORD or (last == "of" and len(bw) > 1 and bw[-2] in _QUAL_OF):
                 num.qual = True  # "4 out of 5", "on a scale of 1-5", "day 30"
+            elif last == "than" and len(bw) > 1 and bw[-2] in ("older", "younger") and unit in _WEAK_UNITS:
+                num.qual = True  # "tickets older than 7 days: zero": which ones are counted, not the target
+            elif last == "per" and not (cur or pct or mult or uw):
+                num.qual = True  # "falls per 1,000 bed days": the rate's denominator, not a target
             elif last in _CUE_WORDS and (
                     last in _BASELINE_CUES or (len(bw) > 1 and bw[-2].strip(":") in _BASELINE_CUES)
                     or (unit is not None and (last == "from" or (len(bw) > 1 and bw[-2] == "from")))
@@ -715,14 +719,21 @@ _CLAUSE_VERB_LAST = re.compile(r"\s(?:and|&)\s+([A-Za-z]+)$")
 _CLAUSE_VERBS = frozenset(lx.INCREASE_VERBS | lx.DECREASE_VERBS | {"reach", "achieve", "hit", "get"}) - lx.DELIVERABLE_VERBS
 
 
+_ZERO_AFTER_COLON = re.compile(r"\s*:\s*(?:zero|none|nil)\W*$", re.I)
+
+
 def extract_metric(text: str, nums: list[Num] | None = None) -> str:
     """A short noun phrase naming what is measured: verb, numbers and time qualifiers removed."""
     nums = find_numbers(text) if nums is None else nums
     s = text
     for n in reversed(nums):  # find_numbers gives them in text order
+        if n.qual and s[max(0, n.start - 5):n.start].lower().endswith(("per ", "than ")):
+            continue  # "falls per 1,000 bed days", "tickets older than 7 days": part of the metric's name
         s = s[: n.start] + " \x00 " + s[n.end:]
     if "from" in s:
         s = _FROM_WORD_NUM.sub(" \x00 ", s)
+    if ":" in s:
+        s = _ZERO_AFTER_COLON.sub("", s)  # "Fire deaths: zero": the metric is what comes before the bar
     parts = s.split("\x00")
     first = _clean_fragment(parts[0])
     second = _SECOND_CLAUSE.search(first)

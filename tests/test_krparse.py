@@ -211,3 +211,13 @@ def test_a_word_that_starts_like_a_month_is_no_date(text: str, target: int) -> N
 def test_a_day_and_a_month_are_a_date() -> None:
     assert parse_kr("Open the second kitchen by 5 June").target is None
     assert parse_kr("Ship the beta on 3 Sept").target is None
+
+
+def test_a_rate_keeps_its_denominator_in_the_metric_and_not_as_the_target() -> None:
+    p = parse_kr("Pressure ulcers per 1,000 bed days under 2")
+    assert (p.metric, p.target, p.comparator) == ("Pressure ulcers per 1,000 bed days", 2, "<")
+
+
+def test_an_age_bucket_names_what_is_counted() -> None:
+    p = parse_kr("Support tickets older than 10 days: zero")
+    assert (p.metric, p.target) == ("Support tickets older than 10 days", 0)

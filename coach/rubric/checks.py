@@ -279,6 +279,7 @@ _MONEY_UNITS = frozenset({"USD", "EUR", "GBP", *(c.upper() for c in CURRENCY_WOR
 # "by 20%", "by at least 20%", "by at minimum 20%" (not "refreshed by 7am on 99% of days": "by" says when there)
 _BY_END = re.compile(r"\bby(?:\s+(?:at\s+(?:least|minimum|most)|(?:a\s+)?(?:minimum|maximum)(?:\s+of)?|about|around|roughly|over|more\s+than|up\s+to|nearly|"
                      r"almost|some|another|a\s+further|an?\s+extra|a\s+full))?\s*[$€£~]?$")
+_PER_NUMBER = re.compile(r"\bper\s+\d[\d,]*\s+[a-z]", re.I)  # "falls per 1,000 bed days": a rate, a level today
 _UP_DOWN_BEFORE = re.compile(r"\b(?:up|down|grows?|rises?|increases?|climbs?|falls?|drops?|decreases?|declines?)\s*$")
 _PHRASE_ENDS = frozenset("for of in on at by per to from with within under over across during".split())
 
@@ -379,7 +380,7 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
         metric_words = [w for i, w in enumerate(metric_words) if not (i + 1 < len(metric_words)
                                                                       and metric_words[i + 1] in p["_not_level_after"]
                                                                       and w in p["_level_words"])]
-        per_unit = "per" in metric_words[1:]  # "downloads per hour": a rate, a level today whatever it counts
+        per_unit = "per" in metric_words[1:] or bool(_PER_NUMBER.search(text))  # "downloads per hour": a rate, a level today whatever it counts
         if pk.unit in _MONEY_UNITS and a.target_span and _PER_PERIOD.match(text[a.target_span[1]:].lower()):
             per_unit = True  # "£15,000 per month": money as a run rate, which has a level today (money won in
             # the period, "Book $2M in Q3", has none)
