@@ -42,6 +42,7 @@ TASKS = [
     "Every branch offers a weekend surgery",
     "Every new volunteer gets a named mentor",
     "Porters scan every returned bed",
+    "New head of fundraising in post by March",  # a done state ("in post"), not "in post-event surveys"
     # imperatives, whatever the verb: no list of task verbs is needed
     "Write the escalation handbook for night shifts",
     "Choose a payroll provider",
@@ -163,6 +164,8 @@ VAGUE = [
 
 RESULTS = [
     "Gift Aid claimed on 85% of eligible donations",  # work done on each of a stream: a share, not a rollout
+    "Reach a 4.6 rating in post-event surveys",
+    "Shelves never drop below one week of stock",  # a subject, a never-bar, its verb
     # a metric named first (its first word could be a verb), then a bar and a number
     "Burn rate below 1.2",
     "Average ticket age under 6 days",

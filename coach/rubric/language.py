@@ -22,8 +22,8 @@ from coach import lexicon as lx
 from coach.krparse import CURRENCY_WORDS, TIME_UNIT_WORDS
 from coach.rubric.sentence import Reading, about_people, clause_reading, read, verb_class
 from coach.rubric.words import (
-    CONJ, DETERMINERS, NEGATIVE_BAR, NUMBER_WORDS, PREPS, PRONOUNS, Language, clean, clean_tokens, flags, is_number,
-    lemma, lemma_table, looks_plural, load_language, tokens,
+    CONJ, DETERMINERS, NEGATIVE_BAR, NUMBER_WORDS, PREPS, PRONOUNS, Language, clean, clean_tokens, flags, has_phrase,
+    is_number, lemma, lemma_table, looks_plural, load_language, tokens,
 )
 
 # Key results
@@ -54,8 +54,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         return ("result" if quantified else "vague"), ev
     if toks[:1] in (["don't"], ["dont"], ["never"]) or toks[:2] == ["do", "not"]:
         return "result", ev  # "Don't ship a release without a rollback plan": a never-bar, met or not
-    spaced = f" {low}"
-    if any(f" {s}" in spaced for s in _phrases(lang.done_states)):
+    spaced = f" {low} "
+    if any(f" {s}" in spaced and has_phrase(spaced, f" {s}") for s in _phrases(lang.done_states)):
         return "task", ev  # "... in place", "... up and running"
     if r.frame == "imperative" and len(r.object_words) > 1 and r.object_words[0] == "to" and r.verb_class != "change" \
             and "V" in flags(r.object_words[1]):

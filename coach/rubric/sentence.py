@@ -11,7 +11,7 @@ from coach import lexicon as lx
 from coach.rubric.words import (
     AGENT_ENDINGS, AUX, CONJ, DETERMINERS, MASS_S, NEGATIVE_BAR, NUMBER_WORDS, PREPS, PRONOUNS, S_FUNCTION_WORDS,
     TIME_WORDS,
-    Language, clean, clean_tokens, flags, is_number, lemma, looks_plural, tokens,
+    Language, clean, clean_tokens, flags, has_phrase, is_number, lemma, looks_plural, tokens,
 )
 
 # Readings
@@ -203,6 +203,7 @@ def _strip_lead_clause(text: str) -> str:
     return text[m.end():]
 
 
+_FREQUENCY_ADVERBS = frozenset({"never", "always", "still", "also", "often", "seldom", "ever", "now"})
 _LEVEL_PREPS = frozenset({"above", "below", "under", "over", "at", "within"})
 _CHANGE_PREPS = frozenset({"to", "by", "from"})
 _LINKING_Z = frozenset("feels looks seems becomes remains stays sounds appears".split())
@@ -212,8 +213,8 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset(), la
     """Is toks[j] the finite verb of a clause whose subject came before it?"""
     w = toks[j]
     prev = toks[j - 1]
-    if prev.endswith("ly") and "R" in flags(prev) and j >= 2:
-        prev = toks[j - 2]  # "Customers rarely notice ...": look past the adverb to the subject
+    if ((prev.endswith("ly") and "R" in flags(prev)) or prev in _FREQUENCY_ADVERBS) and j >= 2:
+        prev = toks[j - 2]  # "Customers rarely notice ...", "Stock never drops ...": look past the adverb
     if prev in NOMINAL_BEFORE or prev in CONJ or is_number(prev) or prev in MODALS or (
             prev.endswith("ly") and "R" in flags(prev)):
         return False
@@ -394,7 +395,7 @@ def _read(text: str, lang: Language) -> Reading:
             return Reading("declarative", w, lem, cls, tuple(toks[j + 1:]), sentence, None, lang)
     low = " ".join(toks)
     for state in lang.done_states:
-        if " " in state and f" {state}" in f" {low}":  # "... in place", "... up and running"
+        if " " in state and has_phrase(f" {low} ", f" {state}"):  # "... in place", "... up and running"
             return Reading("done", state, state, "action", (), sentence, None, lang)
     return Reading("noun_phrase", None, None, None, sentence, sentence, sentence, lang)
 

@@ -235,6 +235,17 @@ def looks_plural(word: str) -> bool:
     return word.endswith("s") and not word.endswith(("ss", "us", "is"))
 
 
+def has_phrase(text: str, phrase: str) -> bool:
+    """The phrase is in the text and ends a word there ("in post" in "... in post by May", not "in post-support")."""
+    i = text.find(phrase)
+    while i >= 0:
+        after = text[i + len(phrase):i + len(phrase) + 1]
+        if not (after.isalnum() or after == "-"):
+            return True
+        i = text.find(phrase, i + 1)
+    return False
+
+
 def is_number(tok: str) -> bool:
     return tok[0].isdigit() or tok[0] in "$€£"
 
