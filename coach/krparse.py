@@ -303,7 +303,9 @@ _TO_BEFORE = re.compile(
     r"\bto\s+(?:(?:more than|less than|under|over|below|above|at least|at most|just)\s+)?(?:±|~)?$")
 _BY_BEFORE = re.compile(r"\bby\s+(?:(?:more than|at least|over)\s+)?$")
 _STAY = re.compile(r"\b(?:stays?|remains?)\s+(?:above|below|under|over|at)\b")
-_HOLD_AT = re.compile(r"\bhold\b.*\b(?:at|above|below|under|steady|flat)\b")
+# "hold churn below 2%", "hold the rate at or below 5%", "hold revenue steady" (not "hold a review at each site")
+_HOLD_AT = re.compile(r"\bhold\b.*\b(?:(?:at|above|below|under)(?:\s+or\s+(?:above|below|under|less|more|higher|lower))?"
+                      r"\s*[<>≤≥]?\s*[$€£]?\d|steady\b|flat\b)")
 _FROM_WORD_NUM = re.compile(r"\bfrom\s+[A-Za-z]+\s+to\s+(?=\x00)")
 _LEAD_PREP = re.compile(r"^(?:of|to|in|from|by|or more|or higher|\+)\s+", re.I)
 _LEAD_PREP_FIRST = frozenset("oOtTiIfFbB+")  # the first letters of what _LEAD_PREP removes
@@ -756,7 +758,7 @@ def extract_metric(text: str, nums: list[Num] | None = None) -> str:
 _DROP_WORDS = tuple(sorted(
     ["from", "to", "by", "of", "at", "on", "in", "for", "within", "over", "under", "below", "above", "more than",
        "less than", "at least", "at most", "or more", "or higher", "or less", "or lower", "up to", "down to",
-       "every", "each", "per", "just", "about", "around"], key=len, reverse=True))
+       "every", "each", "per", "just", "about", "around", "at or"], key=len, reverse=True))
 _SYMBOLS = " \t\n<>=≤≥~±"
 # _TRAILERS needs a period word, "by" or "on average" somewhere; without any, it cannot match.
 _TRAILER_HINTS = ("by", "on average", "week", "month", "quarter", "year", "day", "sprint", "half", "q1", "q2", "q3",

@@ -221,3 +221,9 @@ def test_a_rate_keeps_its_denominator_in_the_metric_and_not_as_the_target() -> N
 def test_an_age_bucket_names_what_is_counted() -> None:
     p = parse_kr("Support tickets older than 10 days: zero")
     assert (p.metric, p.target) == ("Support tickets older than 10 days", 0)
+
+
+def test_hold_at_a_level_is_maintain_and_the_comparator_leaves_the_metric() -> None:
+    p = parse_kr("Hold the missed-dose rate at or below 1%")
+    assert (p.metric, p.direction, p.comparator) == ("missed-dose rate", "maintain", "<=")
+    assert parse_kr("Hold a parents' evening at each school").direction is None

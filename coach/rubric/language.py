@@ -66,7 +66,7 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         if rest:  # "Ensure that bugs get filed automatically": the clause after it is what to read
             return kr_kind(" ".join(rest), quantified, lang)
     if r.frame in ("imperative", "past"):
-        cls = r.verb_class
+        cls = "hold" if r.verb_lemma == "hold" and _holds_at(r.object_words, lang) else r.verb_class
         if r.verb_lemma in lang.observation_verbs:
             return "task", ev  # "Measure the diversity of ...", "Track churn weekly": setting up a measurement
         obj = r.object_words
@@ -333,6 +333,8 @@ def holds_level(text: str, quantified: bool, lang: Language) -> str | None:
     if not bar:
         return None
     r = read(text, lang)
+    if r.frame == "imperative" and r.verb_lemma == "hold" and _holds_at(r.object_words, lang):
+        return r.verb  # "Hold the reopen rate at or below 5%": hold a level (not "Hold 4 workshops")
     if r.frame in ("imperative", "past") and r.verb_class == "hold" and not (
             r.object_words and "G" in flags(r.object_words[0])
             and verb_class(lemma(r.object_words[0]), lang) == "action" and r.verb_lemma != "continue"):
@@ -418,6 +420,14 @@ def _gets_a_thing(r: Reading) -> bool:
     obj = r.object_words
     return r.verb in ("get", "gets", "has", "have") and bool(obj) and (
         obj[0] in ("a", "an") or ("N" in flags(obj[0]) and "A" not in flags(obj[0]) and "C" not in flags(obj[0])))
+
+
+def _holds_at(obj: tuple[str, ...], lang: Language) -> bool:
+    """'the reopen rate at or below 5%': a measure, then the level it is held at."""
+    for i, w in enumerate(obj):
+        if w in ("at", "above", "below", "under", "over"):
+            return i > 0 and any(x in lang.measure_nouns for x in obj[:i])
+    return False
 
 
 def _percent_in(toks: list[str]) -> bool:
