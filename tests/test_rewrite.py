@@ -100,3 +100,17 @@ def item_rules_of(text: str) -> list[str]:
 
     rep = review(from_obj({"objectives": [{"title": "Residents trust the council to fix things", "key_results": [text]}]}))
     return [f.rule for f in rep.objectives[0].key_results[0].findings]
+
+
+@pytest.mark.parametrize(("text", "rule", "expected"), [
+    ("Ward nurses feel supported", "kr.measurable",
+     "Raise the share of ward nurses who feel supported from <today's value> to <target>"),
+    ("Every branch gets a trained first-aider", "kr.outcome",
+     "Raise the share of branches with a trained first-aider from <today's value> to 100%"),
+    ("All depots have a spill kit", "kr.outcome",
+     "Raise the share of depots with a spill kit from <today's value> to 100%"),
+])
+def test_a_group_and_its_state_becomes_the_share_of_that_group(text: str, rule: str, expected: str) -> None:
+    assert expected in [o.text for o in kr_templates(text, [rule])]
+    assert not invents_numbers(text, expected)  # every/all is the 100%
+    assert item_rules_of(fill_placeholders(expected)) == []

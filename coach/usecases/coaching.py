@@ -296,7 +296,55 @@ def kr_templates(text: str, rules: list[str]) -> list[Option]:
     if ("kr.measurable" in rules or "kr.outcome" in rules) and p.target is None:
         rule = "kr.measurable" if "kr.measurable" in rules else "kr.outcome"
         out += [Option(t, f"template for {rule}: {how}", rule) for t, how in _result_forms(text)]
+        out += [Option(t, f"template for {rule}: {how}", rule) for t, how in _share_forms(text)]
     return out
+
+
+def _share_forms(text: str) -> list[tuple[str, str]]:
+    """Key results said of a group, as the share of that group: 'Warehouse pickers feel supported' -> 'Raise the
+    share of warehouse pickers who feel supported from <today's value> to <target>'; 'Every ward gets a named
+    officer' -> 'Raise the share of wards with a named officer from <today's value> to 100%' (every is the 100%)."""
+    lang = _lang()
+    t = clean(text).strip().rstrip(".!")
+    ws = t.split()
+    low = [w.lower().strip(",;:") for w in ws]
+    if len(ws) < 3 or _has_digit(ws):
+        return []
+    if low[0] in _EVERY:
+        v = next((i for i, w in enumerate(low[2:6], 2) if w in ("gets", "get", "has", "have")), None)
+        if v is None or v + 1 >= len(ws) or low[v + 1] not in ("a", "an"):
+            return []
+        subject = ws[1:v]
+        if not subject or any(w.lower() in ("a", "an", "the") or w.lower() in PREPS for w in subject):
+            return []
+        things = subject if low[0] == "all" else [*subject[:-1], _plural_of(subject[-1])]
+        return [(f"Raise the share of {_lower_first(things)} with {' '.join(ws[v + 1:])} from {TODAY} to 100%",
+                 "a practice for every one of them, as the share that has it")]
+    r = read(t, lang)
+    if r.frame != "declarative" or not r.verb or r.verb not in low:
+        return []
+    v = low.index(r.verb)
+    subject, rest = ws[:v], ws[v + 1:]
+    if subject and subject[0].lower() in ("our", "the", "my"):
+        subject = subject[1:]
+    if not subject or not rest or not _plural(subject) or any(
+            w.lower() in DETERMINERS or w.lower() in PREPS for w in subject):
+        return []
+    if r.verb_lemma in lang.experience_verbs or r.verb in _LINKING:
+        return [(f"Raise the share of {_lower_first(subject)} who {r.verb} {' '.join(rest)} from {TODAY} to {TARGET}",
+                 "how a group feels, as the share of them who say so")]
+    return []
+
+
+_LINKING = frozenset({"feel", "seem", "stay", "remain", "look"})
+
+
+def _lower_first(words_: list[str]) -> str:
+    """The user's noun phrase inside a sentence: a common first word in lower case, names and acronyms kept."""
+    first = words_[0]
+    if first[:1].isupper() and not first.isupper() and (flags(first.lower()) or first.lower() in _lang().people_nouns):
+        first = first.lower()
+    return " ".join([first, *words_[1:]])
 
 
 _EVERY = ("all", "every", "each")
