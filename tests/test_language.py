@@ -42,6 +42,8 @@ TASKS = [
     "Every branch offers a weekend surgery",
     "Every new volunteer gets a named mentor",
     "Porters scan every returned bed",
+    "A fire marshal on every floor",  # a thing put in place for all of them
+    "Card payments enforced on 100% of market stalls",  # a rule rolled out
     "New head of fundraising in post by March",  # a done state ("in post"), not "in post-event surveys"
     # imperatives, whatever the verb: no list of task verbs is needed
     "Write the escalation handbook for night shifts",

@@ -147,6 +147,12 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         return "task", ev  # "A style guide for all public letters": a thing to make, whatever it covers
     if quantified and _counted_output(r.object_words, lang):
         return "task", ev  # "12 live streams", "5 test events for new members": outputs to produce, counted
+    obj = r.object_words
+    if not quantified and _every_one(list(obj)) and _only_every(toks, low, lang) and "within" not in obj:
+        cut = next((i for i, w in enumerate(obj) if w in PREPS), None)
+        if cut and _every_one(list(obj[cut:])) and head_of(obj[:cut], lang) not in lang.measure_nouns \
+                and not r.comparative:
+            return "task", ev  # "Structured interview kit for every open role": a thing put in place for all of them
     if quantified or bar:
         return "result", ev
     if r.object_words and r.object_words[0] in PREPS:
@@ -355,7 +361,8 @@ _REACH_PREPS = frozenset({"to", "for", "in", "across", "at", "on", "into"})
 
 
 # Verbs of making something available, beyond the lexicon's delivery verbs ("enabled for", "offered to").
-_MAKE_AVAILABLE = frozenset({"enable", "provide", "offer", "translate", "open", "extend", "expand"})
+_MAKE_AVAILABLE = frozenset({"enable", "provide", "offer", "translate", "open", "extend", "expand", "enforce",
+                             "require", "activate", "mandate"})
 
 
 def _rollout_reach(r: Reading, lang: Language) -> bool:
