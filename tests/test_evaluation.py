@@ -185,3 +185,20 @@ def test_a_malformed_ambiguous_list_is_refused_with_its_line(tmp_path: Path) -> 
     with pytest.raises(InputError) as exc:
         read_ambiguous(amb)
     assert exc.value.location == f"{amb}:3"
+
+
+def test_the_probe_sets_load_and_their_ambiguous_lists_name_real_lines() -> None:
+    labelled = {"objective.qualitative", "objective.outcome", "objective.inspiring", "objective.concise",
+                "kr.measurable", "kr.outcome", "kr.baseline", "kr.stretch"}  # LABELLING.md
+    folder = Path(__file__).parent / "data" / "probes"
+    files = sorted(folder.glob("probe*.jsonl"))
+    assert len(files) == 3
+    for path in files:
+        items = read_items(path)
+        listed = read_ambiguous(ambiguous_beside(path))
+        assert listed and max(listed) < len(items)
+        for line, decisions in listed.items():
+            n = len(items[line].key_results)
+            for target, rule in decisions:
+                assert rule in labelled
+                assert target == "objective" or int(target.split()[1]) < n

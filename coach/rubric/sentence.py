@@ -317,15 +317,15 @@ def _read(text: str, lang: Language) -> Reading:
             for j in range(1, min(len(toks), 6)) if toks[j - 1] not in NOMINAL_BEFORE)
         metric = ambiguous and verb_class(first, lang) == "action" and (
             metric_first or _compound_names_metric(toks, lang) or _bare_metric_name(toks, lang)
-            or _metric_then_bar(toks, lang))
+            or _metric_then_bar(toks, lang, text))
         if not subject and not metric:
             return _imperative(first, toks, 1, sentence, lang, "imperative")
-    if "G" in f0 and "V" not in f0 and not _bare_metric_name(toks, lang) and not _metric_then_bar(toks, lang) \
+    if "G" in f0 and "V" not in f0 and not _bare_metric_name(toks, lang) and not _metric_then_bar(toks, lang, text) \
             and not any(
             toks[j] in AUX or _finite_at(toks, j, lang.people_nouns, lang) for j in range(1, min(len(toks), 7))):
         # "Hiring 2 developers", "Attending 2 events": the activity itself (not "Shipping feels routine")
         return _imperative(first, toks, 1, sentence, lang, "imperative")
-    if "D" in f0 and "V" not in f0 and "A" not in f0 and not _metric_then_bar(toks, lang):
+    if "D" in f0 and "V" not in f0 and "A" not in f0 and not _metric_then_bar(toks, lang, text):
         # "Delivered a strategy ...", "Shipped the beta" (not "Missed appointments below 5%": a metric and its bar)
         return _imperative(first, toks, 1, sentence, lang, "past")
     if first in lang.delivery_nouns and "V" not in f0 and (nxt in DETERMINERS or (nxt and is_number(nxt))
@@ -423,7 +423,12 @@ def _acronym_first(text: str, first: str) -> bool:
 _ZERO_WORDS = frozenset({"zero", "none", "nil", "nothing"})
 
 
-def _metric_then_bar(toks: list[str], lang: Language) -> bool:
+def _capitalised(text: str, word: str) -> bool:
+    m = re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", text, re.I)
+    return m is not None and text[m.start()].isupper()
+
+
+def _metric_then_bar(toks: list[str], lang: Language, text: str = "") -> bool:
     """'Fire deaths: zero', 'Plan cancellations <3% per month', 'Missed appointments below 5%', 'Trial signups
     2x': a few nouns (the first could be a verb or a participle), then straight away a number or a bar. A verb
     the lexicon knows as a task or a change ('Publish posts 3 times a week', 'Cut churn below 2%') stays a verb."""
@@ -437,7 +442,9 @@ def _metric_then_bar(toks: list[str], lang: Language) -> bool:
     while k < len(toks) and k <= 4:
         w = toks[k]
         if is_number(w) or w in _ZERO_WORDS:
-            return k > 1  # ("Hiring 2 developers": the number right after the first word is its object's count)
+            # ("Hiring 2 developers": the number right after the first word is its object's count; "Sunset
+            # Python 2 support": a number after a name is part of the name)
+            return k > 1 and not _capitalised(text, toks[k - 1])
         if w in _BAR_WORDS or ("C" in flags(w) and toks[k + 1:k + 2] == ["than"]) or w in ("down", "up"):
             return k > 1 and any(is_number(x) or x in _ZERO_WORDS or x in NUMBER_WORDS for x in toks[k + 1:k + 5])
         f = flags(w)
