@@ -110,6 +110,10 @@ _UNIT_WORDS.update({k: (v, 1.0) for k, v in {**_OTHER_UNITS, **_CURRENCY_WORDS}.
 
 # The last word of every comparator phrase: any other word right before a number means no comparator.
 _CMP_LAST = frozenset(phrase.split()[-1] for phrase in _CMP_WORDS)
+# For each last word, the lengths (2 to 5 words, longest first) of the phrases that end with it: "to" ends only
+# five-word phrases ("less than or equal to"), so one look-up instead of four.
+_CMP_LENGTHS = {last: tuple(sorted({len(p.split()) for p in _CMP_WORDS if p.split()[-1] == last
+                                    and 2 <= len(p.split()) <= 5}, reverse=True)) for last in _CMP_LAST}
 
 
 def _comparator_before(before: str) -> str | None:
@@ -120,7 +124,7 @@ def _comparator_before(before: str) -> str | None:
     last = ws[-1]
     if last[-1:] in "<>≥≤=" and last not in _CMP_WORDS:
         last = last.lstrip("abcdefghijklmnopqrstuvwxyz")  # "churn<" -> "<"
-    for n in (5, 4, 3, 2):
+    for n in _CMP_LENGTHS.get(ws[-1], ()):
         if len(ws) >= n:
             c = _CMP_WORDS.get(" ".join(ws[-n:]))
             if c:

@@ -273,6 +273,7 @@ _PER_PERIOD = re.compile(r"^\s*(?:[a-z/-]+\s+){0,4}?(?:(?:per|a|an|each|every)\s
                          r"|p/[mwdqy]\b|pcm\b|/\s?(?:mo|month|wk|week|yr|year|day|quarter)\b"
                          r"|(?:monthly|weekly|daily|yearly|annually|quarterly)\b)")
 _MONEY_UNITS = frozenset({"USD", "EUR", "GBP", *(c.upper() for c in CURRENCY_WORDS if len(c) == 3)})
+_BY_WORD = re.compile(r"\bby\b")
 _UP_DOWN_BEFORE = re.compile(r"\b(?:up|down)\s*$")  # "waste per meal down 25%": a change, not a level
 _PHRASE_ENDS = frozenset("for of in on at by per to from with within under over across during".split())
 
@@ -343,7 +344,7 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
         before = text[max(0, a.target_span[0] - 14): a.target_span[0]].lower()
     rel = p["_relative_after"]
     if (after[:1] and after[0] in rel) or (len(after) > 1 and after[1] in rel and after[0] not in ("or", "and")) \
-            or re.search(r"\bby\b", before) or _UP_DOWN_BEFORE.search(before):
+            or _BY_WORD.search(before) or _UP_DOWN_BEFORE.search(before):
         return []  # "20% more leads", "a 50% time saving", "by at minimum 20%": a change relative to today
     to_level = a.to_level and not _verb_takes_to(text, a)
     if pk.unit != "%" and not to_level and _counts_things(after, p):

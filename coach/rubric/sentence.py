@@ -249,8 +249,7 @@ def _read(text: str, lang: Language) -> Reading:
         toks = toks[1:]  # "Successfully launch ...": the adverb says how, the verb after it what
     if _LISTED_FIRST.match(cleaned):
         toks = _verbs_listed(toks)
-    words = [w for w in toks if not is_number(w)]
-    if not words:
+    if all(map(is_number, toks)):  # no word but numbers (stops at the first word, usually the first token)
         return Reading("empty", None, None, None, ())
     sentence = tuple(toks)
     first = toks[0]
