@@ -402,7 +402,7 @@ def _from_to(low: str, nums: list[Num]) -> tuple[Num | None, Num | None, bool]:
         if a.comparator is None and (a.unit == b.unit or a.unit is None) and _BARE_TO_MID.fullmatch(low, a.end, b.start):
             pre = low[max(0, a.start - 12): a.start]
             nxt = _NEXT_WORD.match(low, b.end)
-            if not (_TO_BEFORE.search(pre) or _BY_BEFORE.search(pre)):
+            if not (_to_before(pre) or _by_before(pre)):
                 if nxt is None or nxt.group(1) in _AFTER_PAIR:
                     return a, b, False  # "lift the ratio 50% to 60% by June"
                 a.rng = b.rng = True  # "book 40 to 60 demos": a range
@@ -477,7 +477,7 @@ def _analyse(text: str) -> Analysis:
         if base_n is not None:
             baseline = base_n
         for n in strong:  # "from 20% to 40%, and 3 new markets": a second bar in another clause
-            if n.start >= targ_n.end and not n.cue and _COORDINATION.search(low, targ_n.end, n.start):
+            if n.start >= targ_n.end and not n.cue and _coordinated(low, targ_n.end, n.start):
                 target = baseline = None
                 competing = True
                 break
@@ -496,13 +496,13 @@ def _analyse(text: str) -> Analysis:
         if not competing:
             for n in cands:
                 pre = low[max(0, n.start - 30): n.start]
-                if _TO_BEFORE.search(pre):
+                if _to_before(pre):
                     target, to_level = n, True
                     break
             if target is None:
                 for n in cands:
                     pre = low[max(0, n.start - 12): n.start]
-                    if _BY_BEFORE.search(pre) or (n.unit == "x" and not baseline_stated):
+                    if _by_before(pre) or (n.unit == "x" and not baseline_stated):
                         target, relative = n, True
                         break
             if target is None and cands:
@@ -549,6 +549,27 @@ _START = attrgetter("start")
 _MULTIPLIER_RE = re.compile(r"\b(?:double|triple)\b")
 _NEGATED_SUBJECT = re.compile(r"^\W*(?:no|none of)\s+(?!(?:more|less|fewer|greater|later)\s+than)")
 _COORDINATION = re.compile(r"\band\b|&|,|;|\bwith\b|\bplus\b|:")
+
+
+# The patterns below start with a word boundary, so the regex engine tries them at every position of the span;
+# a plain look for the word or mark they need comes first (most spans hold none), with the same answers.
+def _coordinated(low: str, start: int, end: int) -> bool:
+    """A coordinating word or mark (_COORDINATION) between start and end."""
+    span = low[start:end]
+    if not ("and" in span or "," in span or "with" in span or "plus" in span or "&" in span or ";" in span
+            or ":" in span):
+        return False
+    return _COORDINATION.search(low, start, end) is not None
+
+
+def _to_before(pre: str) -> bool:
+    """'to' (and an optional comparator) right before a number: 'to 40%', 'to at least 5'."""
+    return "to" in pre and _TO_BEFORE.search(pre) is not None
+
+
+def _by_before(pre: str) -> bool:
+    """'by' (and an optional comparator) right before a number: 'by 20%', 'by more than 3'."""
+    return "by" in pre and _BY_BEFORE.search(pre) is not None
 _PAREN_CMP = frozenset({"<", "<=", ">", ">="})
 
 
@@ -569,7 +590,7 @@ def _compete(low: str, cands: list[Num]) -> tuple[list[Num], bool]:
                 return outside, True  # "by 40% (under 2 s)": a second bar stated after the first
             cands = outside  # "4 meetings (1 board and 3 social)": a breakdown of the count
     for a, b in zip(cands, cands[1:]):
-        if _COORDINATION.search(low, a.end, b.start):
+        if _coordinated(low, a.end, b.start):
             return cands, True
     return cands, False
 
@@ -674,7 +695,7 @@ def _stated_direction(low: str, words: list[str], verb: str | None) -> str | Non
 def _direction(low: str, words: list[str], verb: str | None, p: dict[str, Any]) -> str | None:
     """increase / decrease / maintain: a verb that states it first, then the parsed fields (baseline and
     target, metric, comparator)."""
-    if verb in lx.MAINTAIN_VERBS or _STAY.search(low) or (
+    if verb in lx.MAINTAIN_VERBS or (("stay" in low or "remain" in low) and _STAY.search(low)) or (
         verb == "hold" and _HOLD_AT.search(low)
     ):
         return "maintain"
@@ -719,11 +740,12 @@ def extract_metric(text: str, nums: list[Num] | None = None) -> str:
         s = _FROM_WORD_NUM.sub(" \x00 ", s)
     parts = s.split("\x00")
     first = _clean_fragment(parts[0])
-    second = _SECOND_CLAUSE.search(first)
+    joined = "and" in first or "&" in first  # both clause patterns need one of these
+    second = _SECOND_CLAUSE.search(first) if joined else None
     if second and second.group(1).lower() in _CLAUSE_VERBS:
         first = second.group(2)  # "Redesign the form and cut drop-off": the second clause names the measure
     else:
-        ends = _CLAUSE_VERB_LAST.search(first)
+        ends = _CLAUSE_VERB_LAST.search(first) if joined else None
         if ends and ends.group(1).lower() in _CLAUSE_VERBS:
             first = ""  # "Launch the page and reach 30% repeat purchases": the measure follows the number
     if len(first.split()) >= 2:

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_ASCII_WORD = re.compile(r"[a-z]+")  # the same words in lower-case ASCII text, found faster
 
 # Short grammatical words that carry no topic: frequent in any sentence of their language, rare in others.
 _ENGLISH = frozenset("""
@@ -39,7 +40,7 @@ def _stats(text: str) -> tuple[bool, int, int, int, int]:
     if ascii_only:
         # Lower-casing ASCII text changes no word boundary: the words of the lower-cased text are the lower-cased
         # words (one pass instead of one call per word), and they are exactly its letters.
-        words = _WORD.findall(text.lower())
+        words = _ASCII_WORD.findall(text.lower())
         n_letters = latin = sum(map(len, words))
     else:
         letters = [c for c in text if c.isalpha()]
