@@ -25,13 +25,15 @@ def _ascii_nocase(alternation: str) -> str:
     return "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in alternation)
 
 
+_UNIT_FIRST = "".join(sorted({unit[0] for unit in _UNIT_WORD_ALTS.split("|")}))  # letters a unit word starts with
 _NUM = re.compile(
     r"(?=[$€£\d])"  # a number starts with a digit or a currency sign: other positions fail at once
     r"(?:(?P<cur>[$€£])\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?P<ord>(?:st|nd|rd|th)\b)?"
     r"(?P<mult>\s?(?:k|K|m|M|bn|BN|b|B|mm|MM)\b|\s(?:thousand|million|billion)\b)?"
     r"(?P<pct>\s?%)?(?P<x>x\b)?(?P<plus>\+)?(?P<hy>-[A-Za-z])?"
-    r"(?:\s?(?P<uw>" + _ascii_nocase(_UNIT_WORD_ALTS) + r")\b)?"
+    # (the lookahead fails at once where no unit word can start, instead of trying each unit in turn)
+    r"(?:\s?(?=[" + _UNIT_FIRST + _UNIT_FIRST.upper() + r"])(?P<uw>" + _ascii_nocase(_UNIT_WORD_ALTS) + r")\b)?"
     r"(?P<orc>\s+(?:or|and)\s+(?:more|higher|above|better|greater|less|lower|fewer|below|under)\b)?"
     r"(?P<qs>\s?(?:quarters?|sessions?)\b)?"
 )
