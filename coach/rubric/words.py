@@ -173,9 +173,12 @@ _LABEL = re.compile(r"^\s*(?:\[[^\]]{1,12}\]\s*|[-•>+]\s*|\(?[0-9]{1,2}[.)]\s+
                     r"[A-Za-z]{1,3}\s?[0-9]{1,2}(?:\.[0-9])?\s*[:.)-]\s*|"
                     r"[A-Za-z][A-Za-z ]{0,20}:\s+)+")
 _PAREN = re.compile(r"\([^()]*\)")
-# ({1,3}+ takes the letters without giving any back: fewer letters would only put a letter where the digit must be)
-_TOKEN = re.compile(r"[A-Za-z]{1,3}+\d+[A-Za-z\d]*\b"  # identifiers: Q1, P99, v2
-                    r"|[A-Za-z][A-Za-z'’\-]*|[$€£]?\d[\d,.]*(?:%|[kKmMbB]n?\b)?|[&/+]")
+# The lookahead names every character a token starts with, so other positions (spaces) fail at once instead of
+# trying each alternative; {1,3}+ takes the letters without giving any back (fewer letters would only put a letter
+# where the digit must be).
+_TOKEN = re.compile(r"(?=[A-Za-z$€£\d&/+])(?:"
+                    r"[A-Za-z]{1,3}+\d+[A-Za-z\d]*\b"  # identifiers: Q1, P99, v2
+                    r"|[A-Za-z][A-Za-z'’\-]*|[$€£]?\d[\d,.]*(?:%|[kKmMbB]n?\b)?|[&/+])")
 DETERMINERS = frozenset("a an the this that these those our my your their its his her each every all some any no "
                          "one two three four five six seven eight nine ten new".split())
 PRONOUNS = frozenset("we i you they he she it us them everyone everybody everything something anything nothing "
