@@ -349,7 +349,8 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
     to_level = a.to_level and not _verb_takes_to(text, a)
     if pk.unit != "%" and not to_level and _counts_things(after, p):
         return []  # "500 partners sharing ...", "30 allies": a count of things or people, whatever else it names
-    under_bar = pk.comparator in ("<", "<=") or any(w in before for w in ("within", "under", "below", "less than"))
+    under_bar = pk.comparator in ("<", "<=") or "within" in before or "under" in before or "below" in before \
+        or "less than" in before
     duration = (pk.unit in p["_time_units"] or (after[:1] and after[0] in p["_time_units"])) and under_bar
     on_scale = bool(a.target_span) and bool(_ON_A_SCALE.match(text, a.target_span[1]))
     if on_scale:
