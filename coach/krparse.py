@@ -164,12 +164,14 @@ def lower_aligned(text: str) -> str:
     return low if len(low) == len(text) else "".join(c.lower()[:1] for c in text)
 
 
-def find_numbers(text: str) -> list[Num]:
-    """All quantity numbers in the text, in order, with units and comparators (one regex pass)."""
+def find_numbers(text: str, low: str = "") -> list[Num]:
+    """All quantity numbers in the text, in order, with units and comparators (one regex pass).
+
+    `low` is lower_aligned(text) when the caller has it already (worked out here otherwise).
+    """
     out: list[Num] = []
     if not _DIGIT.search(text):
         return out  # most objectives hold no digit: skip the long pattern
-    low = ""
     for m in _NUM.finditer(text):
         cur, raw, ord_, mult, pct, x, plus, hy, uw, orc, qs = m.groups()
         s = m.start()
@@ -461,7 +463,7 @@ def _analyse(text: str) -> Analysis:
     low = lower_aligned(norm)
     # For ASCII text, the words of the lower-cased text are the lower-cased words (one pass instead of two).
     words = _WORD.findall(low) if norm.isascii() else _words(norm)
-    nums = find_numbers(norm)
+    nums = find_numbers(norm, low)
     strong = [n for n in nums if not n.weak and not n.qual]
     verb, vi = _first_verb(words)
     baseline = target = None
