@@ -112,9 +112,9 @@ class Language(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # One instance per rubric folder (load_language is cached); the readings are cached by (text, language),
-    # so the language hashes by identity instead of hashing its twenty word sets on every lookup.
-    def __hash__(self) -> int:
-        return id(self)
+    # so the language hashes by identity instead of hashing its twenty word sets on every lookup (object's own
+    # hash, a C slot: no Python call for each cached reading looked up).
+    __hash__ = object.__hash__
 
     def __eq__(self, other: object) -> bool:
         return self is other
