@@ -176,7 +176,7 @@ def find_numbers(text: str, low: str = "") -> list[Num]:
         cur, raw, ord_, mult, pct, x, plus, hy, uw, orc, qs = m.groups()
         s = m.start()
         prev = text[s - 1] if s else " "
-        star = bool(hy) and text[m.end(8) - 1:m.end(8) + 3].lower() == "star" and not (cur or pct or mult)
+        star = hy is not None and text[m.end(8) - 1:m.end(8) + 3].lower() == "star" and not (cur or pct or mult)
         if ord_ or (hy and not star) or prev.isalpha() or prev in "-_/#":
             continue  # day-1, P1, Q3, #1, 2nd, 90-day: labels, not quantities ("4-star" is a rating)
         if not low:
@@ -220,7 +220,7 @@ def find_numbers(text: str, low: str = "") -> list[Num]:
             unit = bw[-1].strip(":").upper()  # "CHF 20,000": the comparator, if any, comes before the code
             bw.pop()
             before = before[:before.rstrip().rfind(" ") + 1]
-        num = Num(value=value, start=s, end=end, unit=unit, scale=scale, plus=bool(plus))
+        num = Num(value, s, end, unit, scale, None, plus is not None)  # (by position: a third cheaper than by name)
         if bw:
             last = bw[-1].strip(":")
             if last in _MONTHS or (c == " " and c2.isalpha() and len(raw) <= 2 and not (cur or pct or mult or uw)
@@ -246,7 +246,7 @@ def find_numbers(text: str, low: str = "") -> list[Num]:
             num.qual = True  # "by 11/13/20": a date
         elif c == " " and c2 in "vV" and low.startswith(" version", e2) and not low.startswith(" versions", e2):
             num.qual = True  # "the stable 1.0 version": a version, not a quantity
-        elif c in " +" and _PRIOR_AFTER.match(low, e2):
+        elif c and c in " +" and _PRIOR_AFTER.match(low, e2):
             num.qual = True  # "15 days prior to the end of the quarter", "60+ days past due": when, or which bucket
         elif c == " " and c2.isalpha() and not (cur or pct or mult or uw or "." in raw) and _is_name_number(text, s, e2):
             num.qual = True  # "SOC 2 report", "Python 3 migration": a number inside a name
