@@ -301,6 +301,7 @@ _BY_BEFORE = re.compile(r"\bby\s+(?:(?:more than|at least|over)\s+)?$")
 _STAY = re.compile(r"\b(?:stay|remain)\s+(?:above|below|under|over|at)\b")
 _HOLD_AT = re.compile(r"\bhold\b.*\b(?:at|above|below|under|steady|flat)\b")
 _FROM_WORD_NUM = re.compile(r"\bfrom\s+[A-Za-z]+\s+to\s+(?=\x00)")
+_FROM_WORD = re.compile(r"from\s+[A-Za-z]")  # where _FROM_WORD_NUM can match; found fast by its literal start
 _LEAD_PREP = re.compile(r"^(?:of|to|in|from|by|or more|or higher|\+)\s+", re.I)
 _LEAD_PREP_FIRST = frozenset("oOtTiIfFbB+")  # the first letters of what _LEAD_PREP removes
 _LEAD_DET = re.compile(r"^(?:the|our|my|a|an|all|of)\s+", re.I)
@@ -674,7 +675,7 @@ def _stated_direction(low: str, words: list[str], verb: str | None) -> str | Non
             return "decrease"
         if verb in lx.INCREASE_VERBS and verb not in lx.DELIVERABLE_VERBS:
             return "increase"
-    if verb is not None and verb not in lx.INCREASE_VERBS:
+    if verb is not None and verb not in lx.INCREASE_VERBS and "and" in words:
         for i, w in enumerate(words[:-1]):  # "Redesign the form and cut drop-off to 12%": the second verb says it
             if w == "and" and words[i + 1] in lx.DECREASE_VERBS:  # (not "to": "time to hire" names a metric)
                 return "decrease"
@@ -740,7 +741,7 @@ def extract_metric(text: str, nums: list[Num] | None = None) -> str:
     s = text
     for n in reversed(nums):  # find_numbers gives them in text order
         s = s[: n.start] + " \x00 " + s[n.end:]
-    if "from" in s:
+    if "from" in s and _FROM_WORD.search(s):  # "from weekly to 5": a baseline in words ("from 12 to" has none)
         s = _FROM_WORD_NUM.sub(" \x00 ", s)
     parts = s.split("\x00")
     first = _clean_fragment(parts[0])
