@@ -25,13 +25,15 @@ def _ascii_nocase(alternation: str) -> str:
     return "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in alternation)
 
 
+_UNIT_FIRST = "".join(sorted({unit[0] for unit in _UNIT_WORD_ALTS.split("|")}))  # letters a unit word starts with
 _NUM = re.compile(
     r"(?=[$€£\d])"  # a number starts with a digit or a currency sign: other positions fail at once
     r"(?:(?P<cur>[$€£])\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?P<ord>(?:st|nd|rd|th)\b)?"
     r"(?P<mult>\s?(?:k|K|m|M|bn|BN|b|B|mm|MM)\b|\s(?:thousand|million|billion)\b)?"
     r"(?P<pct>\s?%)?(?P<x>x\b)?(?P<plus>\+)?(?P<hy>-[A-Za-z])?"
-    r"(?:\s?(?P<uw>" + _ascii_nocase(_UNIT_WORD_ALTS) + r")\b)?"
+    # (the lookahead fails at once where no unit word can start, instead of trying each unit in turn)
+    r"(?:\s?(?=[" + _UNIT_FIRST + _UNIT_FIRST.upper() + r"])(?P<uw>" + _ascii_nocase(_UNIT_WORD_ALTS) + r")\b)?"
     r"(?P<orc>\s+(?:or|and)\s+(?:more|higher|above|better|greater|less|lower|fewer|below|under)\b)?"
     r"(?P<qs>\s?(?:quarters?|sessions?)\b)?"
 )
@@ -113,6 +115,10 @@ _UNIT_WORDS.update({k: (v, 1.0) for k, v in {**_OTHER_UNITS, **_CURRENCY_WORDS}.
 
 # The last word of every comparator phrase: any other word right before a number means no comparator.
 _CMP_LAST = frozenset(phrase.split()[-1] for phrase in _CMP_WORDS)
+# For each last word, the lengths (2 to 5 words, longest first) of the phrases that end with it: "to" ends only
+# five-word phrases ("less than or equal to"), so one look-up instead of four.
+_CMP_LENGTHS = {last: tuple(sorted({len(p.split()) for p in _CMP_WORDS if p.split()[-1] == last
+                                    and 2 <= len(p.split()) <= 5}, reverse=True)) for last in _CMP_LAST}
 
 
 def _comparator_before(before: str) -> str | None:
@@ -123,7 +129,7 @@ def _comparator_before(before: str) -> str | None:
     last = ws[-1]
     if last[-1:] in "<>≥≤=" and last not in _CMP_WORDS:
         last = last.lstrip("abcdefghijklmnopqrstuvwxyz")  # "churn<" -> "<"
-    for n in (5, 4, 3, 2):
+    for n in _CMP_LENGTHS.get(ws[-1], ()):
         if len(ws) >= n:
             c = _CMP_WORDS.get(" ".join(ws[-n:]))
             if c:
@@ -165,17 +171,19 @@ def lower_aligned(text: str) -> str:
     return low if len(low) == len(text) else "".join(c.lower()[:1] for c in text)
 
 
-def find_numbers(text: str) -> list[Num]:
-    """All quantity numbers in the text, in order, with units and comparators (one regex pass)."""
+def find_numbers(text: str, low: str = "") -> list[Num]:
+    """All quantity numbers in the text, in order, with units and comparators (one regex pass).
+
+    `low` is lower_aligned(text) when the caller has it already (worked out here otherwise).
+    """
     out: list[Num] = []
     if not _DIGIT.search(text):
         return out  # most objectives hold no digit: skip the long pattern
-    low = ""
     for m in _NUM.finditer(text):
         cur, raw, ord_, mult, pct, x, plus, hy, uw, orc, qs = m.groups()
         s = m.start()
         prev = text[s - 1] if s else " "
-        star = bool(hy) and text[m.end(8) - 1:m.end(8) + 3].lower() == "star" and not (cur or pct or mult)
+        star = hy is not None and text[m.end(8) - 1:m.end(8) + 3].lower() == "star" and not (cur or pct or mult)
         if ord_ or (hy and not star) or prev.isalpha() or prev in "-_/#":
             continue  # day-1, P1, Q3, #1, 2nd, 90-day: labels, not quantities ("4-star" is a rating)
         if not low:
@@ -219,7 +227,7 @@ def find_numbers(text: str) -> list[Num]:
             unit = bw[-1].strip(":").upper()  # "CHF 20,000": the comparator, if any, comes before the code
             bw.pop()
             before = before[:before.rstrip().rfind(" ") + 1]
-        num = Num(value=value, start=s, end=end, unit=unit, scale=scale, plus=bool(plus))
+        num = Num(value, s, end, unit, scale, None, plus is not None)  # (by position: a third cheaper than by name)
         if bw:
             last = bw[-1].strip(":")
             if last in _MONTHS or (c == " " and c2.isalpha() and len(raw) <= 2 and not (cur or pct or mult or uw)
@@ -249,7 +257,7 @@ def find_numbers(text: str) -> list[Num]:
             num.qual = True  # "by 11/13/20": a date
         elif c == " " and c2 in "vV" and low.startswith(" version", e2) and not low.startswith(" versions", e2):
             num.qual = True  # "the stable 1.0 version": a version, not a quantity
-        elif c in " +" and _PRIOR_AFTER.match(low, e2):
+        elif c and c in " +" and _PRIOR_AFTER.match(low, e2):
             num.qual = True  # "15 days prior to the end of the quarter", "60+ days past due": when, or which bucket
         elif (c == " " and c2.isalpha() or not c.strip(" .;:!)")) and not (cur or pct or mult or uw) \
                 and _is_name_number(text, s, e2) and ("." not in raw or not text[:s].split()[-1].isupper()):
@@ -307,6 +315,7 @@ _STAY = re.compile(r"\b(?:stays?|remains?)\s+(?:above|below|under|over|at)\b")
 _HOLD_AT = re.compile(r"\bhold\b.*\b(?:(?:at|above|below|under)(?:\s+or\s+(?:above|below|under|less|more|higher|lower))?"
                       r"\s*[<>≤≥]?\s*[$€£]?\d|steady\b|flat\b)")
 _FROM_WORD_NUM = re.compile(r"\bfrom\s+[A-Za-z]+\s+to\s+(?=\x00)")
+_FROM_WORD = re.compile(r"from\s+[A-Za-z]")  # where _FROM_WORD_NUM can match; found fast by its literal start
 _LEAD_PREP = re.compile(r"^(?:of|to|in|from|by|or more|or higher|\+)\s+", re.I)
 _LEAD_PREP_FIRST = frozenset("oOtTiIfFbB+")  # the first letters of what _LEAD_PREP removes
 _LEAD_DET = re.compile(r"^(?:the|our|my|a|an|all|of)\s+", re.I)
@@ -412,7 +421,7 @@ def _from_to(low: str, nums: list[Num]) -> tuple[Num | None, Num | None, bool]:
         if a.comparator is None and (a.unit == b.unit or a.unit is None) and _BARE_TO_MID.fullmatch(low, a.end, b.start):
             pre = low[max(0, a.start - 12): a.start]
             nxt = _NEXT_WORD.match(low, b.end)
-            if not (_TO_BEFORE.search(pre) or _BY_BEFORE.search(pre)):
+            if not (_to_before(pre) or _by_before(pre)):
                 if nxt is None or nxt.group(1) in _AFTER_PAIR:
                     return a, b, False  # "lift the ratio 50% to 60% by June"
                 a.rng = b.rng = True  # "book 40 to 60 demos": a range
@@ -469,7 +478,7 @@ def _analyse(text: str) -> Analysis:
     low = lower_aligned(norm)
     # For ASCII text, the words of the lower-cased text are the lower-cased words (one pass instead of two).
     words = _WORD.findall(low) if norm.isascii() else _words(norm)
-    nums = find_numbers(norm)
+    nums = find_numbers(norm, low)
     strong = [n for n in nums if not n.weak and not n.qual]
     verb, vi = _first_verb(words)
     baseline = target = None
@@ -487,7 +496,7 @@ def _analyse(text: str) -> Analysis:
         if base_n is not None:
             baseline = base_n
         for n in strong:  # "from 20% to 40%, and 3 new markets": a second bar in another clause
-            if n.start >= targ_n.end and not n.cue and _COORDINATION.search(low, targ_n.end, n.start):
+            if n.start >= targ_n.end and not n.cue and _coordinated(low, targ_n.end, n.start):
                 target = baseline = None
                 competing = True
                 break
@@ -506,13 +515,13 @@ def _analyse(text: str) -> Analysis:
         if not competing:
             for n in cands:
                 pre = low[max(0, n.start - 30): n.start]
-                if _TO_BEFORE.search(pre):
+                if _to_before(pre):
                     target, to_level = n, True
                     break
             if target is None:
                 for n in cands:
                     pre = low[max(0, n.start - 12): n.start]
-                    if _BY_BEFORE.search(pre) or (n.unit == "x" and not baseline_stated):
+                    if _by_before(pre) or (n.unit == "x" and not baseline_stated):
                         target, relative = n, True
                         break
             if target is None and cands:
@@ -559,6 +568,27 @@ _START = attrgetter("start")
 _MULTIPLIER_RE = re.compile(r"\b(?:double|triple)\b")
 _NEGATED_SUBJECT = re.compile(r"^\W*(?:no|none of)\s+(?!(?:more|less|fewer|greater|later)\s+than)")
 _COORDINATION = re.compile(r"\band\b|&|,|;|\bwith\b|\bplus\b|:")
+
+
+# The patterns below start with a word boundary, so the regex engine tries them at every position of the span;
+# a plain look for the word or mark they need comes first (most spans hold none), with the same answers.
+def _coordinated(low: str, start: int, end: int) -> bool:
+    """A coordinating word or mark (_COORDINATION) between start and end."""
+    span = low[start:end]
+    if not ("and" in span or "," in span or "with" in span or "plus" in span or "&" in span or ";" in span
+            or ":" in span):
+        return False
+    return _COORDINATION.search(low, start, end) is not None
+
+
+def _to_before(pre: str) -> bool:
+    """'to' (and an optional comparator) right before a number: 'to 40%', 'to at least 5'."""
+    return "to" in pre and _TO_BEFORE.search(pre) is not None
+
+
+def _by_before(pre: str) -> bool:
+    """'by' (and an optional comparator) right before a number: 'by 20%', 'by more than 3'."""
+    return "by" in pre and _BY_BEFORE.search(pre) is not None
 _PAREN_CMP = frozenset({"<", "<=", ">", ">="})
 
 
@@ -579,7 +609,7 @@ def _compete(low: str, cands: list[Num]) -> tuple[list[Num], bool]:
                 return outside, True  # "by 40% (under 2 s)": a second bar stated after the first
             cands = outside  # "4 meetings (1 board and 3 social)": a breakdown of the count
     for a, b in zip(cands, cands[1:]):
-        if _COORDINATION.search(low, a.end, b.start):
+        if _coordinated(low, a.end, b.start):
             return cands, True
     return cands, False
 
@@ -659,7 +689,7 @@ def _stated_direction(low: str, words: list[str], verb: str | None) -> str | Non
             return "decrease"
         if verb in lx.INCREASE_VERBS and verb not in lx.DELIVERABLE_VERBS:
             return "increase"
-    if verb is not None and verb not in lx.INCREASE_VERBS:
+    if verb is not None and verb not in lx.INCREASE_VERBS and "and" in words:
         for i, w in enumerate(words[:-1]):  # "Redesign the form and cut drop-off to 12%": the second verb says it
             if w == "and" and words[i + 1] in lx.DECREASE_VERBS:  # (not "to": "time to hire" names a metric)
                 return "decrease"
@@ -684,7 +714,7 @@ def _stated_direction(low: str, words: list[str], verb: str | None) -> str | Non
 def _direction(low: str, words: list[str], verb: str | None, p: dict[str, Any]) -> str | None:
     """increase / decrease / maintain: a verb that states it first, then the parsed fields (baseline and
     target, metric, comparator)."""
-    if verb in lx.MAINTAIN_VERBS or _STAY.search(low) or (
+    if verb in lx.MAINTAIN_VERBS or (("stay" in low or "remain" in low) and _STAY.search(low)) or (
         verb == "hold" and _HOLD_AT.search(low)
     ):
         return "maintain"
@@ -732,17 +762,18 @@ def extract_metric(text: str, nums: list[Num] | None = None) -> str:
         if n.qual and s[max(0, n.start - 5):n.start].lower().endswith(("per ", "than ")):
             continue  # "falls per 1,000 bed days", "tickets older than 7 days": part of the metric's name
         s = s[: n.start] + " \x00 " + s[n.end:]
-    if "from" in s:
+    if "from" in s and _FROM_WORD.search(s):  # "from weekly to 5": a baseline in words ("from 12 to" has none)
         s = _FROM_WORD_NUM.sub(" \x00 ", s)
     if ":" in s:
         s = _ZERO_AFTER_COLON.sub("", s)  # "Fire deaths: zero": the metric is what comes before the bar
     parts = s.split("\x00")
     first = _clean_fragment(parts[0])
-    second = _SECOND_CLAUSE.search(first)
+    joined = "and" in first or "&" in first  # both clause patterns need one of these
+    second = _SECOND_CLAUSE.search(first) if joined else None
     if second and second.group(1).lower() in _CLAUSE_VERBS:
         first = second.group(2)  # "Redesign the form and cut drop-off": the second clause names the measure
     else:
-        ends = _CLAUSE_VERB_LAST.search(first)
+        ends = _CLAUSE_VERB_LAST.search(first) if joined else None
         if ends and ends.group(1).lower() in _CLAUSE_VERBS:
             first = ""  # "Launch the page and reach 30% repeat purchases": the measure follows the number
     if len(first.split()) >= 2:

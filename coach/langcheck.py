@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_ASCII_WORD = re.compile(r"[a-z]+")  # the same words in lower-case ASCII text, found faster
 
 # Short grammatical words that carry no topic: frequent in any sentence of their language, rare in others.
 _ENGLISH = frozenset("""
@@ -36,16 +37,18 @@ def _stats(text: str) -> tuple[bool, int, int, int, int]:
     """One text's share of the evidence: (ASCII only, letters, Latin letters, English words, other words).
     Kept by text: a service sees the same key results again and again."""
     ascii_only = text.isascii()
-    found = _WORD.findall(text)
     if ascii_only:
-        n_letters = latin = sum(map(len, found))  # in ASCII text the words are exactly the letters
+        # Lower-casing ASCII text changes no word boundary: the words of the lower-cased text are the lower-cased
+        # words (one pass instead of one call per word), and they are exactly its letters.
+        words = _ASCII_WORD.findall(text.lower())
+        n_letters = latin = sum(map(len, words))
     else:
         letters = [c for c in text if c.isalpha()]
         n_letters = len(letters)
         latin = sum(1 for c in letters if ("a" <= c.lower() <= "z") or "\u00c0" <= c <= "\u024f")
-    words = [w.lower() for w in found]
-    return (ascii_only, n_letters, latin, sum(1 for w in words if w in _ENGLISH),
-            sum(1 for w in words if w in _OTHER))
+        words = [w.lower() for w in _WORD.findall(text)]
+    # Counted by set membership in C (True counts 1), not by a generator step per word.
+    return ascii_only, n_letters, latin, sum(map(_ENGLISH.__contains__, words)), sum(map(_OTHER.__contains__, words))
 
 
 def unsupported_language(texts: list[str]) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any
 from coach import lexicon as lx
 from coach.krparse import CURRENCY_WORDS, Analysis, find_numbers
 from coach.models import KeyResult, Objective, OKRSet
+from coach.rubric import language  # imported once here: an import inside a check cost ~1.5 us on every call
 from coach.rubric.loader import CHECK_KINDS
 from coach.rubric.words import flags, lemma, looks_plural
 
@@ -339,18 +340,14 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
         # Several competing targets ("at least 30% of X and at least 50% of Y"): shares still need their starts.
         shares = [n for n in a.nums if n.unit == "%" and not n.weak]
         if len(shares) < 2:
-            from coach.rubric.language import service_level
-
-            bar = service_level(t.text)  # "Fix all new P1 bugs within one release": 100% in time, in words
+            bar = language.service_level(t.text)  # "Fix all new P1 bugs within one release": 100% in time, in words
             return [Hit(evidence=bar, values=dict(_SERVICE_VALUES))] if bar else []
         return [Hit(evidence=t.text[shares[0].start: shares[0].end].strip(), values={"metric": "these shares"})]
     if pk.target == 0:
         return []  # none at all: an absolute bar, whatever the start ("Bring errors down to 0")
     text = t.text
     if a.target_span and text[:a.target_span[0]].rstrip().lower().endswith("within"):
-        from coach.rubric.language import service_level
-
-        bar = service_level(text)  # "Every ticket gets a first reply within 4 hours": the window is the number;
+        bar = language.service_level(text)  # "Every ticket gets a first reply within 4 hours": the window is the number;
         if bar:  # what has a level today is the share of tickets answered in it
             return [Hit(evidence=bar, values=dict(_SERVICE_VALUES))]
     after: list[str] = []
@@ -360,12 +357,14 @@ def missing_baseline(t: Target, p: dict[str, Any]) -> list[Hit]:
         before = text[max(0, a.target_span[0] - 14): a.target_span[0]].lower()
     rel = p["_relative_after"]
     if (after[:1] and after[0] in rel) or (len(after) > 1 and after[1] in rel and after[0] not in ("or", "and")) \
-            or _BY_END.search(text[max(0, a.target_span[0] - 24): a.target_span[0]].lower() if a.target_span else "") or _UP_DOWN_BEFORE.search(before):
+            or _BY_END.search(text[max(0, a.target_span[0] - 24): a.target_span[0]].lower() if a.target_span else "") \
+            or _UP_DOWN_BEFORE.search(before):
         return []  # "20% more leads", "a 50% time saving", "by at minimum 20%": a change relative to today
     to_level = a.to_level and not _verb_takes_to(text, a)
     if pk.unit != "%" and not to_level and _counts_things(after, p):
         return []  # "500 partners sharing ...", "30 allies": a count of things or people, whatever else it names
-    under_bar = pk.comparator in ("<", "<=") or any(w in before for w in ("within", "under", "below", "less than"))
+    under_bar = pk.comparator in ("<", "<=") or "within" in before or "under" in before or "below" in before \
+        or "less than" in before
     duration = (pk.unit in p["_time_units"] or (after[:1] and after[0] in p["_time_units"])) and under_bar
     on_scale = bool(a.target_span) and bool(_ON_A_SCALE.match(text, a.target_span[1]))
     if on_scale:
@@ -523,8 +522,6 @@ def _derive_reading(p: dict[str, Any]) -> dict[str, Any]:
 @check("kr_reading", derive=_derive_reading)
 def kr_reading(t: Target, p: dict[str, Any]) -> list[Hit]:
     """The key result reads as a task or deliverable, or as a vague wish, by the grammar of its sentence."""
-    from coach.rubric.language import kr_kind
-
     a = t.analysis
     assert a is not None
     quantified = a.parsed.target is not None or a.has_number
@@ -532,7 +529,7 @@ def kr_reading(t: Target, p: dict[str, Any]) -> list[Hit]:
         return []  # "from X to Y" measures a change in a result, whatever the verb
     if quantified and p["_fires_on"] == {"vague"}:
         return []  # a key result with a number is never the vague kind: no need to read it
-    kind, evidence = kr_kind(t.text, quantified, p["_lang"])
+    kind, evidence = language.kr_kind(t.text, quantified, p["_lang"])
     if kind not in p["_fires_on"]:
         return []
     return [Hit(evidence=evidence, values={"verb": evidence, "kind": kind})]
@@ -541,15 +538,13 @@ def kr_reading(t: Target, p: dict[str, Any]) -> list[Hit]:
 @check("objective_reading", derive=_derive_reading)
 def objective_reading(t: Target, p: dict[str, Any]) -> list[Hit]:
     """The objective reads as a deliverable, a bare topic or a status-quo hold, by the grammar of its title."""
-    from coach.rubric.language import objective_kind
-
     title = t.text
     low = title.lower()
     for phrase, needle in p["_phrases"]:  # "business as usual" wherever it stands
         i = low.find(needle)
         if i >= 0:
             return [Hit(evidence=title[i:i + len(phrase)], values={"verb": phrase, "kind": "hold"})]
-    kind, evidence = objective_kind(title, p["_lang"], extra_hold_verbs=p["_verbs"])
+    kind, evidence = language.objective_kind(title, p["_lang"], extra_hold_verbs=p["_verbs"])
     if kind not in p["_fires_on"]:
         return []
     return [Hit(evidence=evidence, values={"verb": evidence, "kind": kind})]
@@ -558,14 +553,12 @@ def objective_reading(t: Target, p: dict[str, Any]) -> list[Hit]:
 @check("holds_level", derive=_derive_reading)
 def holds_level(t: Target, p: dict[str, Any]) -> list[Hit]:
     """The key result only holds a level: a hold verb with a bar, read from the sentence or from the parser."""
-    from coach.rubric.language import holds_level as reading
-
     a = t.analysis
     assert a is not None
     if a.parsed.direction == "maintain" and a.parsed.target is not None:
         first = first_words(t.text, 2)
         return [Hit(evidence=" ".join(first), values={"metric": a.parsed.metric or "this metric"})]
-    verb = reading(t.text, a.parsed.target is not None or a.has_number, p["_lang"])
+    verb = language.holds_level(t.text, a.parsed.target is not None or a.has_number, p["_lang"])
     if verb is None:
         return []
     return [Hit(evidence=verb, values={"metric": a.parsed.metric or "this level"})]

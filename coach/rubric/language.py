@@ -170,6 +170,8 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.;!?])\s+(?=[A-Z0-9])")
 
 def _later_sentence_is_result(cleaned: str, lang: Language) -> bool:
     """A key result of several sentences whose later sentence states a measured result."""
+    if "." not in cleaned and ";" not in cleaned and "!" not in cleaned and "?" not in cleaned:
+        return False  # one sentence (most key results): nothing to split
     parts = _SENTENCE_BREAK.split(cleaned)
     for part in parts[1:]:
         toks = tokens(part)

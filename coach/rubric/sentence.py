@@ -194,7 +194,7 @@ def _strip_lead_clause(text: str) -> str:
     g = _GOAL_PREAMBLE.match(text)
     if g and len(text) - g.end() > 3:
         text = text[g.end():]
-    m = _LEAD_CLAUSE.match(text)
+    m = _LEAD_CLAUSE.match(text) if "," in text else None  # a lead clause ends with a comma
     if not m or len(text) - m.end() <= 8:
         return text
     frame = tokens(text[:m.end()])
@@ -273,10 +273,9 @@ def _read(text: str, lang: Language) -> Reading:
     toks = _skip_lead_in(list(whole_toks) if cleaned is whole else tokens(cleaned), lang)
     while len(toks) > 1 and toks[0].endswith("ly") and "R" in flags(toks[0]) and "A" not in flags(toks[0]):
         toks = toks[1:]  # "Successfully launch ...": the adverb says how, the verb after it what
-    if _LISTED_FIRST.match(cleaned):
+    if "," in cleaned and _LISTED_FIRST.match(cleaned):
         toks = _verbs_listed(toks)
-    words = [w for w in toks if not is_number(w)]
-    if not words:
+    if all(map(is_number, toks)):  # no word but numbers (stops at the first word, usually the first token)
         return Reading("empty", None, None, None, ())
     sentence = tuple(toks)
     first = toks[0]
