@@ -589,6 +589,8 @@ def _to_before(pre: str) -> bool:
 def _by_before(pre: str) -> bool:
     """'by' (and an optional comparator) right before a number: 'by 20%', 'by more than 3'."""
     return "by" in pre and _BY_BEFORE.search(pre) is not None
+
+
 _PAREN_CMP = frozenset({"<", "<=", ">", ">="})
 
 
