@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator,
+                      model_validator)
 
 Severity = Literal["error", "warning", "info"]
 Direction = Literal["increase", "decrease", "maintain"]
@@ -24,6 +27,17 @@ def _kr_from_any(value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return {"text": str(value)}
     return value
+
+
+# Validation context: the data came from JSON bytes that hold no surrogate escape, so no string in it can hold a
+# lone surrogate (UTF-8 bytes cannot encode one) and mend_surrogates has nothing to do.
+UTF8_SAFE = "utf8_safe"
+_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
+
+
+def utf8_safe_context(raw: bytes) -> dict[str, bool] | None:
+    """The validation context for a JSON body, {UTF8_SAFE: True} when no \\uD800-\\uDFFF escape is in it."""
+    return None if _SURROGATE_ESCAPE.search(raw) else {UTF8_SAFE: True}
 
 
 def mend_surrogates(value: Any) -> Any:
@@ -128,7 +142,9 @@ class OKRSet(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _mend(cls, data: Any) -> Any:
+    def _mend(cls, data: Any, info: ValidationInfo) -> Any:
+        if info.context and info.context.get(UTF8_SAFE):
+            return data  # the caller knows the text holds no lone surrogate (JSON bytes with no \ud800-style escape)
         return mend_surrogates(data)
 
     @field_validator("period", "team", "owner", "role", mode="before")

@@ -270,3 +270,13 @@ def test_lone_surrogates_and_odd_number_fields_are_answered_not_crashed(client: 
         r = client.post("/v1/critique", json=body)
         assert_envelope(r, 422)
         assert "must be a number" in r.json()["error"]["message"]
+
+
+def test_only_json_bodies_with_a_surrogate_escape_are_walked_for_lone_surrogates() -> None:
+    from coach.models import OKRSet, utf8_safe_context
+
+    assert utf8_safe_context(b'{"objectives": [{"title": "Caf\\u00e9 regulars come back"}]}') == {"utf8_safe": True}
+    assert utf8_safe_context(b'{"objectives": [{"title": "x \\ud800"}]}') is None
+    assert utf8_safe_context(b'{"t": "\\uDBFF\\uDFFF"}') is None  # a pair: walked, and kept as its character
+    lone = {"objectives": [{"title": "Grow \ud800", "key_results": ["Raise NPS from 30 to 40"]}]}
+    assert OKRSet.model_validate(lone).objectives[0].title == "Grow \ufffd"

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from coach.api import services
 from coach.api.deps import LLMDep, ModelCaller, RunnerDep, SettingsDep, coach_caller_of, limit_model_use
 from coach.api.schemas import CritiqueRequest, CritiqueResponse, DraftRequest, RewriteRequest
+from coach.models import utf8_safe_context
 from coach.usecases.results import DraftResult, RewriteResult
 
 router = APIRouter(prefix="/v1", tags=["coach"])
@@ -80,7 +81,7 @@ class CritiqueRoute(APIRoute):
                     await coach_caller_of(request)  # auth and rate limits apply to every call
                     return Response(hit, media_type="application/json")
                 try:
-                    body = CritiqueRequest.model_validate(json.loads(raw))
+                    body = CritiqueRequest.model_validate(json.loads(raw), context=utf8_safe_context(raw))
                 except Exception:  # noqa: BLE001 - FastAPI parses it again and answers as it always has
                     pass
                 else:
