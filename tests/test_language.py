@@ -38,6 +38,8 @@ TASKS = [
     "All paper timesheets moved to the new app by May",
     "Duplicate supplier records are auto-merged",  # a compound participle
     "Ship checkout experience",  # a delivery, though its object names a quality
+    "Case studies",  # outputs, counted or not, are things to make
+    "HTML email-template-builder",  # the marks of a name: a thing built
     # a practice put in place for all of them (RUBRIC.md: "Every alert has a runbook")
     "Every branch offers a weekend surgery",
     "Every new volunteer gets a named mentor",
@@ -133,6 +135,7 @@ VAGUE = [
     "Complaints",
     "OTIF",
     "Missed collections per household",
+    "Customer complaints",  # two plain words naming things counted
     # a linking verb and its adjective: a state wished for, with no bar
     "The help desk feels welcoming",
     "The kiosk reads tickets reliably",  # how well, with no bar

@@ -157,7 +157,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         return "result", ev
     if r.object_words and r.object_words[0] in PREPS:
         return "vague", ev  # "For new customers": a fragment that names no deliverable and no measure
-    if "per" in r.object_words[1:] or _one_word_metric(cleaned, r.object_words, lang):
+    if "per" in r.object_words[1:] or _one_word_metric(cleaned, r.object_words, lang) \
+            or _counted_pair(cleaned, r.object_words, lang):
         return "vague", ev  # "Complaints per 1,000 orders", "Refunds", "NPS": a metric named, with no target
     if r.comparative or r.state_object or any(w in lang.measure_nouns for w in r.object_words) \
             or head_of(r.object_words, lang) in lang.quality_nouns:
@@ -413,6 +414,22 @@ def _one_word_metric(cleaned: str, words: tuple[str, ...], lang: Language) -> bo
     capitals = len(raw) >= 2 and sum(c.isupper() for c in raw) >= 2 and raw.isalpha()
     thing = w in lang.artefact_nouns or w.rstrip("s") in lang.artefact_nouns or w in lang.delivery_nouns
     return not thing and (capitals or looks_plural(w))
+
+
+def _counted_pair(cleaned: str, words: tuple[str, ...], lang: Language) -> bool:
+    """Two plain words naming things counted ('Data queries', 'Volunteer hours', 'Customer complaints'): a metric
+    named, not a thing to make. Names of things built keep their marks (capitals, code-like words: 'CSS
+    font-feature-settings', 'gitbase-web SSO'), and outputs and artefacts stay deliverables ('Case studies',
+    'Landing pages')."""
+    if len(words) != 2 or not looks_plural(words[1]):
+        return False
+    raw = cleaned.strip(" .!*_`").split()
+    if len(raw) != 2 or any(c.isupper() or c.isdigit() for c in raw[0][1:] + raw[1]) \
+            or any(w.count("-") > 1 for w in raw):
+        return False  # a capital after the first letter, a digit, a code-like word: the name of a thing
+    head = words[1]
+    return not (head in lang.output_nouns or head in lang.artefact_nouns or head.rstrip("s") in lang.artefact_nouns
+                or head in lang.delivery_nouns or head[:-1] in lang.delivery_nouns)
 
 
 _ALL_WORDS = frozenset({"all", "every", "each", "everyone", "everybody"})
