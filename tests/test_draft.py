@@ -177,6 +177,18 @@ def test_a_role_outside_the_library_is_named_and_drafted_from_neutral_patterns(s
         assert all(x.baseline.source in ("user", "placeholder") for x in d.details)  # no borrowed numbers
 
 
+@pytest.mark.parametrize(("context", "outcome"), [
+    ("our stewards drop out after one season", "people"),
+    ("invoices keep going out with mistakes", "quality"),
+    ("the waiting list for a plot is two years long", "speed"),
+])
+def test_the_users_own_words_choose_the_role_neutral_pattern(settings: Settings, context: str, outcome: str) -> None:
+    res = draft(role="Allotment society secretary", context=DraftContext(current_state=context, period="2026-Q3"),
+                n=3, settings=settings, llm=_choices("A"))
+    assert not res.in_library
+    assert res.drafts[0].source_detail == f"role-neutral pattern for {outcome}"
+
+
 def test_a_near_miss_title_gets_the_nearest_role_and_says_so(settings: Settings) -> None:
     res = draft(role="Key Account Executive", n=1, settings=settings, llm=_choices("A"),
                 context=DraftContext(period="2026-Q3"))

@@ -223,6 +223,13 @@ class NeutralPattern(BaseModel):
     objective: str
     why: str
     key_results: list[NeutralKR]
+    # Words people use when this outcome is what they are after ("volunteers drop out" is about people staying),
+    # which a small embedding model does not always link to the pattern's own words.
+    signals: list[str] = []
+
+    def signalled_by(self, text: str) -> bool:
+        low = f" {' '.join(re.findall(r'[a-z]+', text.lower()))} "
+        return any(f" {s} " in low for s in self.signals)
 
 
 @lru_cache(maxsize=4)
@@ -495,13 +502,16 @@ def _query(ctx: DraftContext) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _rank_by_query(cands: list[Candidate], query: str) -> list[Candidate]:
+SIGNAL_BOOST = 0.3  # a pattern the user's own words point to comes first, whatever the embeddings say
+
+
+def _rank_by_query(cands: list[Candidate], query: str, boosts: list[float] | None = None) -> list[Candidate]:
     if not query:
         return cands
     vectors([query] + [c.objective + ". " + " ".join(k.metric or "" for k in c.krs) for c in cands])  # one batch
-    for c in cands:
+    for i, c in enumerate(cands):
         text = c.objective + ". " + " ".join(strip for strip in (k.metric or "" for k in c.krs))
-        c.relevance = round(similarity(query, text), 4)
+        c.relevance = round(similarity(query, text) + (boosts[i] if boosts else 0.0), 4)
     return sorted(cands, key=lambda c: -c.relevance)
 
 
@@ -612,8 +622,10 @@ def draft(
     elif r is not None:
         cands = _rank_by_query([library_candidate(r, ex, ambition) for ex in r.good], query)
     else:
-        cands = _rank_by_query([neutral_candidate(p, ambition) for p in neutral_patterns(settings.corpus_dir)],
-                               ". ".join(x for x in (role.strip(), query) if x))
+        pats = neutral_patterns(settings.corpus_dir)
+        cands = _rank_by_query([neutral_candidate(p, ambition) for p in pats],
+                               ". ".join(x for x in (role.strip(), query) if x),
+                               [SIGNAL_BOOST if query and p.signalled_by(query) else 0.0 for p in pats])
     previous = {" ".join(p.lower().split()) for p in ctx.previous}
     if fb.another and not ctx.objective:
         kept = [c for c in cands if " ".join(c.objective.lower().split()) not in previous]
