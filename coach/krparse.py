@@ -389,7 +389,33 @@ def _first_verb(words: list[str]) -> tuple[str | None, int]:
     for i, w in enumerate(words[:4]):
         if w in lx.ALL_VERBS:
             return w, i
+    past = _past_of_change(words[0]) if words else None
+    if past:
+        return past, 0  # "Reduced churn to 3%", "Dropped returns to 2%": the verb in the past says the direction
+    fixed = _misspelt_first(words[0]) if words else None
+    if fixed:
+        return fixed, 0  # "Reduse missed appointments to 4%": the verb meant gives the direction
     return None, -1
+
+
+def _past_of_change(word: str) -> str | None:
+    """'reduced' -> 'reduce', 'dropped' -> 'drop', 'boosted' -> 'boost': a change or hold verb in the past."""
+    if not word.endswith("ed") or len(word) < 5:
+        return None
+    for base in (word[:-1], word[:-2], word[:-3]):
+        if base in lx.INCREASE_VERBS or base in lx.DECREASE_VERBS or base in lx.MAINTAIN_VERBS:
+            return base
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _misspelt_first(word: str) -> str | None:
+    """A change or hold verb one slip away from a first word no dictionary knows ('reduse', 'maintian')."""
+    if len(word) < 5:
+        return None
+    from coach.rubric.words import flags  # (here: the rubric package imports this module)
+
+    return None if flags(word) else lx.misspelt(word, lx.INCREASE_VERBS | lx.DECREASE_VERBS | lx.MAINTAIN_VERBS)
 
 
 def _polarity_decrease(metric: str) -> bool:
@@ -824,6 +850,12 @@ def _is_verb(word: str) -> bool:
     return word in lx.ALL_VERBS or "V" in flags(word)
 
 
+# Change verbs used without an object ("sales grow to", "churn falls to", "visits double").
+_CHANGES_ALONE = frozenset(w for base in ("grow", "rise", "fall", "drop", "increase", "decrease", "climb", "decline",
+                                           "shrink", "improve", "double", "triple", "halve")
+                           for w in (base, base + "s"))
+
+
 @lru_cache(maxsize=4096)
 def _clean_fragment(p: str) -> str:
     p = _trailers(" " + p).strip(" ,.;:±~<>=≤≥")
@@ -832,6 +864,12 @@ def _clean_fragment(p: str) -> str:
     ws = p.split()
     for i, w in enumerate(ws[:3]):  # drop a leading verb, and a subject before it ("Partners close ...")
         lw = w.lower()
+        if i and i == len(ws) - 1 and lw in _CHANGES_ALONE:
+            ws = ws[:i]  # "Retail sales grow to $5M": the subject is what changes, the metric
+            break
+        if i == 0 and lw not in lx.ALL_VERBS and (_misspelt_first(lw) or _past_of_change(lw)):
+            ws = ws[1:]  # "Reduse missed appointments", "Reduced churn": the verb meant, misspelt or in the past
+            break
         if lw in lx.ALL_VERBS and not (i == 2 and ws[1].lower() == "to" and ws[0].lower() == "time"):
             # ("Time to hire", "Time to close": the metric's name, not a verb)
             helper = lw in lx.MAINTAIN_HELPERS and i + 1 < len(ws) and ws[i + 1].lower().endswith("ing")

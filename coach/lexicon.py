@@ -33,3 +33,23 @@ LOWER_IS_BETTER = frozenset(
     "downtime waste delay delays lag".split()
 )
 FILLER_WORDS = frozenset("our my the a an all of on more than at least".split())
+
+
+def one_slip(a: str, b: str) -> bool:
+    """b is a with one slip: a letter swapped with the next, changed, left out or added ('acheive', 'reduse')."""
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return len(long_) - len(short) == 1 and any(long_[:k] + long_[k + 1:] == short for k in range(len(long_)))
+
+
+def misspelt(word: str, verbs: frozenset[str]) -> str | None:
+    """The one verb of `verbs` a word of five letters or more is a slip away from, else None (several: None)."""
+    if len(word) < 5 or not word.isalpha():
+        return None
+    found = {v for v in verbs if v[0] == word[0] and abs(len(v) - len(word)) <= 1 and one_slip(word, v)}
+    return found.pop() if len(found) == 1 else None

@@ -227,3 +227,19 @@ def test_hold_at_a_level_is_maintain_and_the_comparator_leaves_the_metric() -> N
     p = parse_kr("Hold the missed-dose rate at or below 1%")
     assert (p.metric, p.direction, p.comparator) == ("missed-dose rate", "maintain", "<=")
     assert parse_kr("Hold a parents' evening at each school").direction is None
+
+
+@pytest.mark.parametrize(("text", "metric", "direction"), [
+    ("Reduse missed appointments to 4%", "missed appointments", "decrease"),  # a misspelt verb still says it
+    ("Maintian uptime above 99.9%", "uptime", "maintain"),
+    ("Retail sales grow to $5M", "Retail sales", "increase"),  # the subject of a change verb is the metric
+    ("Footfall rises by 20%", "Footfall", "increase"),
+])
+def test_misspelt_verbs_and_subjects_of_change_verbs(text: str, metric: str, direction: str) -> None:
+    p = parse_kr(text)
+    assert (p.metric, p.direction) == (metric, direction)
+
+
+def test_a_real_word_near_a_verb_is_not_taken_for_it() -> None:
+    assert parse_kr("Retain 90% of members").direction == "increase"
+    assert parse_kr("Reduced churn to 3%").direction == "decrease"

@@ -178,6 +178,7 @@ RESULTS = [
     "Visitor survey completion rate 40%",
     "Donor churn goes from 30% to 22%",
     "Churn falls to 3%",  # a subject, then the change it makes
+    "Acheive 95% attendance at the lunch club",  # a misspelt result verb is still that verb
     # a metric named first (its first word could be a verb or a participle), then at once its bar
     "Fire callouts: zero",
     "Cancelled operations below 2%",

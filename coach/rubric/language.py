@@ -334,8 +334,8 @@ def holds_level(text: str, quantified: bool, lang: Language) -> str | None:
     "Continue to triage all bugs within a week", "... and keep the A+ rating"); None otherwise."""
     cleaned, toks = clean_tokens(text)
     forms = _hold_forms(lang)
-    if forms.isdisjoint(toks):
-        return None  # most key results hold nothing: no hold verb in any form, nothing more to read
+    if forms.isdisjoint(toks) and not (toks and not flags(toks[0]) and read(text, lang).verb_class == "hold"):
+        return None  # most key results hold nothing: no hold verb in any form ("Maintian ..." is read), nothing more
     low = " ".join(toks)
     bar = quantified or has_threshold_words(toks, lang) or bool(_BENCHMARK.search(low)) or bool(
         re.search(r"\b[a-d][+]|\b(?:above|below|under|over|at least|at most)\b", cleaned.lower()))

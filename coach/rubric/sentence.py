@@ -509,6 +509,8 @@ def _as_as(obj: list[str] | tuple[str, ...]) -> bool:
 
 def _imperative(word: str, toks: list[str], i: int, sentence: tuple[str, ...], lang: Language, frame: str) -> Reading:
     lem = word if "V" in flags(word) else lemma(word)
+    if not flags(word):
+        lem = _misspelt_verb(word, lang) or lem  # "Acheive 96% attendance", "Reduse churn": the verb meant
     obj = toks[i:]
     while obj and (obj[0] in ("and", "&", "/") or obj[0] in ("out", "up", "on", "back")):
         obj = obj[1:]
@@ -525,6 +527,14 @@ def _imperative(word: str, toks: list[str], i: int, sentence: tuple[str, ...], l
 
     obj_t = tuple(obj)
     return Reading(frame, word, lem, cls, obj_t, sentence, obj_t, lang)
+
+
+@lru_cache(maxsize=1024)
+def _misspelt_verb(word: str, lang: Language) -> str | None:
+    """A change, result or hold verb one slip away from a word the table lacks ('acheive', 'reduse', 'incrase',
+    'maintian'); None when there is none or more than one. Words under five letters are left alone: too many real
+    words are one letter from a verb."""
+    return lx.misspelt(word, lang.change_verbs | lang.result_verbs | lang.hold_verbs)
 
 
 def read(text: str, lang: Language) -> Reading:
