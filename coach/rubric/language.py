@@ -360,6 +360,15 @@ def holds_level(text: str, quantified: bool, lang: Language) -> str | None:
 
 
 _DURATION = re.compile(r"[\d.,]+(?:ms|s|secs?|m|mins?|h|hrs?|d|w|wks?)")  # "4h", "72hrs", "3d"
+
+
+def _is_duration(word: str) -> bool:
+    return word in TIME_UNIT_WORDS or _DURATION.fullmatch(word) is not None
+
+
+def _subject(r: Reading) -> tuple[str, ...]:
+    """The words before the verb of a done or declarative reading."""
+    return r.sentence[: max(len(r.sentence) - len(r.object_words) - 1, 0)]
 _REACH_PREPS = frozenset({"to", "for", "in", "across", "at", "on", "into"})
 
 
@@ -383,11 +392,11 @@ def _rollout_reach(r: Reading, lang: Language) -> bool:
         return False  # ("Gift Aid claimed on 85% of donations": work done on each of a stream, a share of them)
     if r.verb_class != "action" or not obj or obj[0] not in _REACH_PREPS or not any(map(is_number, obj[1:3])):
         return False  # the number opens the phrase: "to 100% of users", "for 10 partners", "in 3 new markets"
-    subject = r.sentence[: max(len(r.sentence) - len(r.object_words) - 1, 0)]
+    subject = _subject(r)
     if not subject or any(is_number(w) or w in NUMBER_WORDS or w in ("who", "which", "that") for w in subject) \
             or _money_in(list(obj)):
         return False
-    return not any(w in TIME_UNIT_WORDS or _DURATION.fullmatch(w) for w in obj)
+    return not any(map(_is_duration, obj))
 
 
 _TIME_BAR = frozenset({"under", "below", "less", "within", "average", "median", "mean", "typically", "usually"})
@@ -398,9 +407,9 @@ def _stream_in_time(r: Reading) -> bool:
     stream of things (a plural subject, or a bar such as "under" or "on average"), not the date of one piece of
     work ('Migration completed in 2 weeks')."""
     obj = r.object_words
-    if not any(w in TIME_UNIT_WORDS or _DURATION.fullmatch(w) for w in obj):
+    if not any(map(_is_duration, obj)):
         return False
-    subject = r.sentence[: max(len(r.sentence) - len(obj) - 1, 0)]
+    subject = _subject(r)
     return not _TIME_BAR.isdisjoint(obj) or bool(subject and looks_plural(subject[-1]))
 
 

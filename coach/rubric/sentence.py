@@ -10,8 +10,7 @@ from functools import cached_property, lru_cache
 from coach import lexicon as lx
 from coach.rubric.words import (
     AGENT_ENDINGS, AUX, CONJ, DETERMINERS, MASS_S, NEGATIVE_BAR, NUMBER_WORDS, PREPS, PRONOUNS, S_FUNCTION_WORDS,
-    TIME_WORDS,
-    Language, clean, clean_tokens, flags, has_phrase, is_number, lemma, looks_plural, tokens,
+    TIME_WORDS, Language, clean, clean_tokens, flags, has_phrase, is_number, lemma, looks_plural, tokens,
 )
 
 # Readings
@@ -206,7 +205,9 @@ def _strip_lead_clause(text: str) -> str:
 _FREQUENCY_ADVERBS = frozenset({"never", "always", "still", "also", "often", "seldom", "ever", "now"})
 _LEVEL_PREPS = frozenset({"above", "below", "under", "over", "at", "within"})
 _CHANGE_PREPS = frozenset({"to", "by", "from"})
-_LINKING_Z = frozenset("feels looks seems becomes remains stays sounds appears".split())
+# Linking verbs: what follows says how the subject is ("feels welcoming", "stays above 95%").
+LINKING_VERBS = frozenset("feel look seem become remain stay sound appear".split())
+_LINKING_Z = frozenset(v + "s" for v in LINKING_VERBS)
 
 
 def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset(), lang: Language | None = None) -> bool:

@@ -28,7 +28,7 @@ from coach.usecases.common import LLMLike, item_rules, item_score, rescore, with
 from coach.usecases.draft import LETTERS, choice_schema
 from coach.usecases.results import KROrigin, Rewrite
 from coach.rubric.language import head_of, kr_kind, objective_kind
-from coach.rubric.sentence import about_people, read, verb_class
+from coach.rubric.sentence import LINKING_VERBS, about_people, read, verb_class
 from coach.rubric.words import (
     AGENT_ENDINGS,
     CONJ,
@@ -330,13 +330,10 @@ def _share_forms(text: str) -> list[tuple[str, str]]:
     if not subject or not rest or not _plural(subject) or any(
             w.lower() in DETERMINERS or w.lower() in PREPS for w in subject):
         return []
-    if r.verb_lemma in lang.experience_verbs or r.verb in _LINKING:
+    if r.verb_lemma in lang.experience_verbs or r.verb in LINKING_VERBS:
         return [(f"Raise the share of {_lower_first(subject)} who {r.verb} {' '.join(rest)} from {TODAY} to {TARGET}",
                  "how a group feels, as the share of them who say so")]
     return []
-
-
-_LINKING = frozenset({"feel", "seem", "stay", "remain", "look"})
 
 
 def _lower_first(words_: list[str]) -> str:
