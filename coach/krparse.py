@@ -233,7 +233,8 @@ def find_numbers(text: str, low: str = "") -> list[Num]:
             if last in _MONTHS or (c == " " and c2.isalpha() and len(raw) <= 2 and not (cur or pct or mult or uw)
                                    and _MONTH_AFTER.match(low, e2)):
                 num.qual = True  # a day of a month
-            elif last in _QUAL_WORD or (last == "of" and len(bw) > 1 and bw[-2] in _QUAL_OF):
+            elif (last in _QUAL_WORD and not bw[-1].endswith(":")) or (last == "of" and len(bw) > 1 and bw[-2] in _QUAL_OF):
+                # ("within a month: 50%": the value given for what the label names, not "month 50")
                 num.qual = True  # "4 out of 5", "on a scale of 1-5", "day 30"
             elif last == "than" and len(bw) > 1 and bw[-2] in ("older", "younger") and unit in _WEAK_UNITS:
                 num.qual = True  # "tickets older than 7 days: zero": which ones are counted, not the target

@@ -33,6 +33,8 @@ _BENCHMARK = re.compile(r"\b(?:above|below|beat|beats|match|matches|exceed|excee
                         r"(?:[a-z]+\W+){0,2}(?:average|benchmark|median|target|sla|slo)\b")
 _AS_AS = re.compile(r"\bas\s+\w+\s+as\b")  # "as fast as simple text": parity is a bar
 _AT_LEAST = re.compile(r"\bat\s+(?:least|most)\b")  # "at least one of our values": a bar, in words
+# "down by a third", "up by two fifths", "cut by a quarter": a relative change, in words
+_FRACTION_BAR = re.compile(r"\b(?:by|to)\s+(?:a|one|two|three)\s+(?:thirds?|quarters?|fifths?|tenths?)\b")
 
 
 def has_threshold_words(toks: list[str] | tuple[str, ...], lang: Language) -> bool:
@@ -48,7 +50,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     low = cleaned.lower()
     negative_bar = not NEGATIVE_BAR.isdisjoint(toks)
     bar = (quantified or has_threshold_words(toks, lang) or not NUMBER_WORDS.isdisjoint(toks)
-           or bool(_BENCHMARK.search(low)) or bool(_AS_AS.search(low)) or bool(_AT_LEAST.search(low)))
+           or bool(_BENCHMARK.search(low)) or bool(_AS_AS.search(low)) or bool(_AT_LEAST.search(low))
+           or bool(_FRACTION_BAR.search(low)))
     ev = r.verb or cleaned[:60]
     if r.frame == "empty":
         return ("result" if quantified else "vague"), ev
@@ -116,6 +119,10 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         # deliverable; a measured share of people or things in a state, or a zero bar, is a result.
         if negative_bar:
             return "result", ev
+        if r.verb_class in ("hold", "change") and not _counted_output(tuple(toks), lang):
+            # "Green Flag awards kept at all 9 parks", "Wait times reduced to 3 days": a level held or moved, in the
+            # passive; a result when a bar is given, a wish when not
+            return ("result" if bar else "vague"), ev
         if quantified and _counted_output(tuple(toks), lang):
             return "task", ev  # "100 customer interviews completed": outputs counted, whoever they were with
         if quantified and _stream_in_time(r):
@@ -328,11 +335,20 @@ def _hold_forms(lang: Language) -> frozenset[str]:
     return frozenset(forms)
 
 
+# "never drops below", "never goes over": a level the key result keeps (a floor or a ceiling), not a change
+_NEVER_PAST = re.compile(r"\b(never\s+(?:drops?|falls?|dips?|goes|go|gets?|exceeds?|rises?|slips?))\s+"
+                         r"(?:below|above|under|over|beyond|past)\b")
+
+
 @lru_cache(maxsize=8192)
 def holds_level(text: str, quantified: bool, lang: Language) -> str | None:
     """The hold verb when the key result only keeps a bar it already meets ("Maintain above-average diversity",
     "Continue to triage all bugs within a week", "... and keep the A+ rating"); None otherwise."""
     cleaned, toks = clean_tokens(text)
+    if "never" in toks:
+        m = _NEVER_PAST.search(cleaned.lower())
+        if m:
+            return m.group(1)  # "Stock never drops below 2 weeks' supply": a floor held, as "stays above"
     forms = _hold_forms(lang)
     if forms.isdisjoint(toks) and not (toks and not flags(toks[0]) and read(text, lang).verb_class == "hold"):
         return None  # most key results hold nothing: no hold verb in any form ("Maintian ..." is read), nothing more
@@ -350,6 +366,8 @@ def holds_level(text: str, quantified: bool, lang: Language) -> str | None:
         return r.verb
     if r.frame == "declarative" and r.verb_lemma in lang.hold_verbs and r.verb_lemma != "continue":
         return r.verb  # "Renewal rate stays above 95%", "Legal spend remains below $40k a month"
+    if r.frame == "done" and r.verb_class == "hold" and r.verb_lemma != "continue":
+        return r.verb  # "Green Flag awards kept at all 9 parks", "CSAT maintained above 90%": held, in the passive
     for i, w in enumerate(toks[1:], 1):  # "... to maintain X above ...", "... and keep X at ..."
         if lemma(w) in lang.hold_verbs and lemma(w) != "continue" and toks[i - 1] in ("to", "and", "&", "while"):
             if toks[i - 1] == "to" and i > 1 and (toks[i - 2] in lang.artefact_nouns

@@ -225,9 +225,12 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset(), la
         return False  # "12 tech talks this quarter": a time phrase follows a plural noun, not an object a verb
     if w in _LINKING_Z and nxt is not None and ("A" in flags(nxt) or "G" in flags(nxt) or nxt in _LEVEL_PREPS):
         return True  # "Community feels welcoming", "Renewal rate stays above 95%": a linking verb and its state
-    if lang is not None and "Z" in f and j == 1 and verb_class(lemma(w), lang) == "change" \
+    if lang is not None and "Z" in f and (j == 1 or (j == 2 and toks[1] in _FREQUENCY_ADVERBS)) \
+            and verb_class(lemma(w), lang) == "change" \
             and verb_class(prev, lang) != "change" and nxt in _LEVEL_PREPS | _CHANGE_PREPS:
         return True  # "Churn falls to 3%", "Traffic rises by 10%": a subject, then the change it makes
+    if w in ("down", "up") and nxt in _CHANGE_PREPS:
+        return False  # "Admissions down by a third": the direction of a change, not the verb "to down"
     if w in ("goes", "does"):
         return nxt is not None  # ("goes" is no plural noun here) "Quote turnaround goes from 2 days to ..."
     if "Z" in f:
@@ -311,17 +314,17 @@ def _read(text: str, lang: Language) -> Reading:
             participle = "D" in after and "V" not in after and "N" not in after and (
                 k + 2 >= len(toks) or toks[k + 2] in PREPS or is_number(toks[k + 2]))
             k += 1
-        subject = ambiguous and participle or ambiguous and any(
+        subject = ambiguous and participle or ambiguous and _ends_in_change(toks, lang) or ambiguous and any(
             (_finite_at(toks, j, lang.people_nouns, lang) and (j >= 2 or "N" not in flags(toks[j]) or "Z" in flags(toks[j])))
             or toks[j] in AUX or toks[j] in lang.capability_modals
             for j in range(1, min(len(toks), 6)) if toks[j - 1] not in NOMINAL_BEFORE)
         metric = ambiguous and verb_class(first, lang) == "action" and (
             metric_first or _compound_names_metric(toks, lang) or _bare_metric_name(toks, lang)
-            or _metric_then_bar(toks, lang, text))
+            or _metric_then_bar(toks, lang, text) or _named_then_bar(toks, lang, text))
         if not subject and not metric:
             return _imperative(first, toks, 1, sentence, lang, "imperative")
     if "G" in f0 and "V" not in f0 and not _bare_metric_name(toks, lang) and not _metric_then_bar(toks, lang, text) \
-            and not any(
+            and not _named_then_bar(toks, lang, text) and not any(
             toks[j] in AUX or _finite_at(toks, j, lang.people_nouns, lang) for j in range(1, min(len(toks), 7))):
         # "Hiring 2 developers", "Attending 2 events": the activity itself (not "Shipping feels routine")
         return _imperative(first, toks, 1, sentence, lang, "imperative")
@@ -377,6 +380,7 @@ def _read(text: str, lang: Language) -> Reading:
             return Reading("done", w, w, "action", tuple(toks[j + 1:]), sentence, None, lang)
         if "D" in f and "V" not in f and "N" not in f and j <= 10 and toks[j - 1] not in NOMINAL_BEFORE \
                 and toks[j - 1] not in lang.comparison_words \
+                and not (is_number(toks[j - 1]) and j + 1 < len(toks) and _plain_noun(toks[j + 1])) \
                 and not (toks[j - 1].endswith("ly") and "R" in flags(toks[j - 1])) \
                 and not (j + 1 < len(toks) and toks[j + 1] not in CONJ and _finite_at(toks, j + 1, lang.people_nouns, lang)):
             # ("Volunteer hours logged grow to 12,000": the participle describes the subject; its verb follows)
@@ -446,12 +450,96 @@ def _metric_then_bar(toks: list[str], lang: Language, text: str = "") -> bool:
             # Python 2 support": a number after a name is part of the name)
             return k > 1 and not _capitalised(text, toks[k - 1])
         if w in _BAR_WORDS or ("C" in flags(w) and toks[k + 1:k + 2] == ["than"]) or w in ("down", "up"):
-            return k > 1 and any(is_number(x) or x in _ZERO_WORDS or x in NUMBER_WORDS for x in toks[k + 1:k + 5])
+            # (one word before "down"/"up" is a metric too: "Churn down to 3%")
+            return (k > 1 or w in ("down", "up")) and any(is_number(x) or x in _ZERO_WORDS or x in NUMBER_WORDS
+                                                          or x in _FRACTION_WORDS for x in toks[k + 1:k + 5])
         f = flags(w)
         if w in DETERMINERS or w in PREPS or w in CONJ or (f and "N" not in f):
             return False
         k += 1
     return False
+
+
+# A stated level for what the words before it name: ": 0", ": 95%", "< 30", ">= 4.5", "down to 7 days", "up by a
+# third", "at least 4/5", "above 0.2".
+_COLON_VALUE = re.compile(r":\s*(?:[<>≤≥~]=?\s*)?(?:[$£€]?\d|(?:zero|none|nil|no)\b)", re.I)
+_SYMBOL_BAR = re.compile(r"(?:^|\s)(?:[<>≤≥]=?|=<|=>)\s*[$£€]?\d")
+_LEVEL_PAIRS = frozenset({("down", "to"), ("up", "to"), ("down", "by"), ("up", "by"), ("at", "least"), ("at", "most")})
+_FRACTION_WORDS = frozenset({"half", "third", "quarter", "fifth", "tenth"})
+
+
+def _names_a_measure(word: str, lang: Language) -> bool:
+    """A noun that names a measure or a state: 'satisfaction', 'rating', 'cancellations', 'wait time'."""
+    base = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+    return word in lang.measure_nouns or base in lang.measure_nouns or base.endswith(
+        ("tion", "ment", "ing")) and (not flags(word) or "N" in flags(word)) or base.endswith(lang.state_noun_endings)
+
+
+_CLAUSE_OPENERS = frozenset({"how", "what", "when", "where", "why", "whether", "if", "that", "which", "who"})
+
+
+def _ends_in_change(toks: list[str], lang: Language) -> bool:
+    """'Phone calls to the contact centre about blue badges halve': the sentence ends in a verb of change with no
+    object, after a noun; what comes before it is its subject, so the first word is a noun, not an imperative."""
+    last, before = toks[-1], toks[-2] if len(toks) > 2 else ""
+    if len(toks) < 3 or not before or "V" not in flags(last) or verb_class(lemma(last), lang) != "change":
+        return False
+    if before in DETERMINERS or before in PREPS or before in CONJ or before in MODALS or before in PRONOUNS \
+            or toks[1] in DETERMINERS or toks[1] in PRONOUNS or not _CLAUSE_OPENERS.isdisjoint(toks):
+        return False
+    fb = flags(before)
+    return not fb or "N" in fb or "Z" in fb
+
+
+def _plain_noun(word: str) -> bool:
+    """A word that can only be a noun (or one the table does not list): '500 paid enrolments' has its participle
+    before such a word, as an adjective ('paid'), not as the verb of the clause."""
+    f = flags(word)
+    return word.isalpha() and (not f or f == "N" or f == "NZ") and word not in PREPS and word not in DETERMINERS \
+        and word not in CONJ
+
+
+def _named_then_bar(toks: list[str], lang: Language, text: str) -> bool:
+    """'Average wait for a routine appointment down to 7 days', 'Dispensing errors reaching the patient: 0',
+    'Play Store rating of at least 4.5 stars': a first word that is also a noun, an adjective or a gerund, a
+    noun or adjective after it (no determiner, number or particle, which an object would start with), and later a
+    level stated for what those words name, with no verb of its own between. A metric named first, then its bar;
+    read as an imperative ("average the wait ...") it would be a task. Verbs of change read the same either way,
+    and a frequency ("at least 3 times a week") counts an activity."""
+    if len(toks) < 3 or "times" in toks:
+        return False
+    f0 = flags(toks[0])
+    if not ("N" in f0 or "A" in f0 or "G" in f0) or verb_class(lemma(toks[0]), lang) != "action" \
+            or toks[0] in lang.observation_verbs:
+        return False  # ("Track parcels delivered in under 2 days": setting up a measurement)
+    second = toks[1]
+    f1 = flags(second)
+    if second in DETERMINERS or second in PREPS or second in PRONOUNS or is_number(second) \
+            or second in ("up", "out", "down", "off", "on", "in") or (f1 and "N" not in f1 and "A" not in f1):
+        return False
+    if lemma(toks[0]) in lx.ALL_VERBS and not any(_names_a_measure(w, lang) for w in toks[1:4]):
+        return False  # a verb known for work ("Review contracts above $50k": which contracts) needs a measure named
+        # after it to be read as a name ("Plan cancellations <3%", "Hiring manager satisfaction at least 4/5")
+    end = len(toks)
+    m = _COLON_VALUE.search(text) or _SYMBOL_BAR.search(text)
+    if m is None:
+        for j in range(2, min(len(toks) - 1, 12)):
+            w, nxt = toks[j], toks[j + 1]
+            after = toks[j + 2] if j + 2 < len(toks) else ""
+            if ((w, nxt) in _LEVEL_PAIRS and (is_number(after) or after in NUMBER_WORDS or after in ("a", "one")
+                                              or after in _FRACTION_WORDS)) \
+                    or (w in ("above", "below", "under", "over") and is_number(nxt)):
+                end = j
+                break
+        else:
+            return False
+    for j in range(2, min(end, len(toks))):
+        f = flags(toks[j])
+        if f and "V" in f and not ({"N", "A", "G", "D"} & set(f)) and toks[j - 1] != "to":
+            return False  # "Plan events that reach ...": a verb of its own before the level
+        if toks[j] in DETERMINERS and toks[j - 1] not in PREPS and "G" not in flags(toks[j - 1]):
+            return False  # "Finish and share the video: ...": a word with an object is a verb (not "reaching the")
+    return True
 
 
 def _bare_metric_name(toks: list[str], lang: Language) -> bool:
@@ -485,8 +573,10 @@ def _compound_names_metric(toks: list[str], lang: Language) -> bool:
         last = w
     after = toks[end] if end < len(toks) else None
     if (after in _BAR_WORDS or (after is not None and "C" in flags(after) and toks[end + 1:end + 2] == ["than"])) \
-            and any(is_number(x) for x in toks[end + 1:end + 4]):
-        return True  # "Burn multiple below 1.5", "Backlog older than 7 days": a metric, a bar, a number
+            and any(is_number(x) for x in toks[end + 1:end + 4]) and (
+            lemma(toks[0]) not in lx.ALL_VERBS or any(_names_a_measure(w, lang) for w in toks[1:end])):
+        return True  # "Burn multiple below 1.5", "Backlog older than 7 days": a metric, a bar, a number (not "Review
+        # contracts above $50k": a verb known for work, and which contracts)
     if last is None or not any(is_number(w) for w in toks):
         return False
     if after is not None and not (after in PREPS or is_number(after) or after in ("or", "at", "above", "below")):
