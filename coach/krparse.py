@@ -162,7 +162,20 @@ def _is_name_number(text: str, start: int, end: int) -> bool:
         # "... on Ward 7", "... to Postgres 16": a capitalised word (not an acronym: "NPS 50" is a target) and its
         # number end the text
         return not name.isupper() and not text[end:].strip(" .;:!)*_`")
-    return after.group(1).lower() not in _FUNCTION_WORDS and after.group(1).lower() not in _UNIT_WORDS
+    word = after.group(1).lower()
+    if word in _UNIT_WORDS:
+        return False
+    if word in _FUNCTION_WORDS:
+        # "to Python 3.12 and Django 5 before June", "from Airflow 1 to Dagster": a capitalised name inside a
+        # sentence written in sentence case is a product or a place, its number a version or a name; an acronym
+        # ("NPS 50 by June") is a metric's short name, and in Title Case Text every word looks like a name
+        return not name.isupper() and not _title_case(text)
+    return True
+
+
+def _title_case(text: str) -> bool:
+    words = [w for w in text.split() if w[:1].isalpha() and len(w) > 3]
+    return len(words) >= 2 and sum(w[0].isupper() for w in words) * 3 >= len(words) * 2
 
 
 def lower_aligned(text: str) -> str:

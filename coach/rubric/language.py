@@ -109,7 +109,7 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
         # An action is a task whatever it counts, unless it only asks for a quality ("Create awareness") or for
         # more of something with no bar ("Write more tests").
         obj = r.object_words
-        if not quantified and r.frame == "imperative" and obj and (
+        if not quantified and r.frame == "imperative" and obj and not _THAN_A_NUMBER.search(low) and (
                 r.state_object or obj[0] in lang.comparison_words
                 or obj[-1] in lang.comparison_words or ("C" in flags(obj[-1]) and "A" in flags(obj[-1]))):
             return "vague", ev  # "Write more tests", "Understand each account better": more or better, no bar
@@ -152,7 +152,7 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     # A noun phrase: a measured quantity, a metric with no target, or a thing to deliver.
     if not quantified and not r.comparative and head_of(r.object_words, lang) in lang.artefact_nouns:
         return "task", ev  # "A style guide for all public letters": a thing to make, whatever it covers
-    if quantified and _counted_output(r.object_words, lang):
+    if quantified and _counted_output(r.object_words, lang) and not _label_names_no_output(cleaned, lang):
         return "task", ev  # "12 live streams", "5 test events for new members": outputs to produce, counted
     obj = r.object_words
     if not quantified and _every_one(list(obj)) and _only_every(toks, low, lang) and "within" not in obj:
@@ -173,6 +173,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
     return "task", ev
 
 
+# "laptops older than 4 years", "accounts larger than 50 seats": a comparative that says which ones, not a wish
+_THAN_A_NUMBER = re.compile(r"\b\w+er\s+than\s+[$£€]?\d")
 _SENTENCE_BREAK = re.compile(r"(?<=[.;!?])\s+(?=[A-Z0-9])")
 
 
@@ -249,6 +251,16 @@ def _window_after_within(toks: list[str]) -> bool:
     return bool(nxt) and (is_number(nxt) or nxt in NUMBER_WORDS or nxt in ("a", "an"))
 
 
+def _label_names_no_output(cleaned: str, lang: Language) -> bool:
+    """'Organic traffic to the guides: 40k sessions a month': a label, a colon and its value; the label says what
+    is counted, and here it is no output (not "Blog posts: 12")."""
+    label, colon, _ = cleaned.partition(":")
+    if not colon:
+        return False
+    words = tokens(label)
+    return bool(words) and not any(w in lang.output_nouns for w in words)
+
+
 def _counted_output(words: tuple[str, ...], lang: Language) -> bool:
     """The first number counts an output ('12 streams', '2 live streams with guests', '5 test events')."""
     for i, w in enumerate(words):
@@ -283,7 +295,9 @@ def _named_after(text: str, verb: str | None) -> bool:
     for i, w in enumerate(words[:-1]):
         if w.lower() == verb:
             nxt = words[i + 1] if words[i + 1].lower() not in ("the", "our") else (words[i + 2] if i + 2 < len(words) else "")
-            named = nxt[:1].isupper() and not nxt.isupper() and nxt.isalpha()
+            after = words[words.index(nxt, i + 1) + 1] if nxt and words.index(nxt, i + 1) + 1 < len(words) else ""
+            named = nxt[:1].isupper() and nxt.isalpha() and (not nxt.isupper() or (
+                len(nxt) > 1 and after[:1].isupper() and not after.isupper() and after.isalpha()))  # "ISV Accelerate"
             code = nxt.isalnum() and any(c.isdigit() for c in nxt) and any(c.isupper() for c in nxt)  # SOC2, ISO27001
             return bool(nxt) and (named or code) and nxt.lower() not in DETERMINERS
     return False
@@ -508,6 +522,10 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
             r.object_words[0] in lang.measure_nouns or r.object_words[0] in lang.quality_nouns
             or r.object_words[0].endswith(lang.state_noun_endings)):
         return "topic", cleaned  # "Code health", "Product excellence": a noun and its quality, not an instruction
+    if r.frame == "imperative" and r.verb and r.verb.endswith("ing") and "G" in flags(r.verb) \
+            and len(r.object_words) == 1 and len(tokens(cleaned)) == 2 and not looks_plural(r.object_words[0]) \
+            and r.object_words[0] not in lang.artefact_nouns:
+        return "topic", cleaned  # "Marketing attribution", "Pricing strategy": a noun compound that names an area
     if r.frame in ("imperative", "past"):
         ev = " ".join(cleaned.split()[:3]) if r.verb else cleaned
         if r.verb_class == "hold" or (
@@ -519,6 +537,14 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
         obj = r.object_words
         if obj and obj[0] in lang.comparison_words and r.verb_class == "action":
             return "outcome", ev  # "Use less energy for every tonne we make": a direction, whatever the verb
+        if r.verb_lemma in ("stop", "prevent", "keep") and "from" in obj[1:] and any(
+                "G" in flags(w) for w in obj[obj.index("from", 1) + 1:obj.index("from", 1) + 2]):
+            return "outcome", ev  # "Stop escalations from bouncing between teams": something that no longer happens
+        if _STANDARD.search(cleaned.lower()) and obj and obj[0] not in DETERMINERS and not is_number(obj[0]) \
+                and head_of(obj, lang) not in lang.artefact_nouns and (
+                looks_plural(head_of(obj, lang)) or (obj[0] == head_of(obj, lang) and "V" in flags(obj[0]))):
+            return "outcome", ev  # "Deliver work we're proud of, on time", "Ship orders on time": a standard met
+            # across a stream of work (not "Launch the app on time": one deliverable)
         if r.verb_lemma in lang.solution_verbs or _means_clause(obj, lang):
             return "deliverable", _evidence_from(cleaned, r.verb)  # "Use templates to ...", "... by launching X"
         if _every_one(list(obj)) and head_of(obj, lang) not in lang.artefact_nouns and (

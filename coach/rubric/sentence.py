@@ -246,7 +246,7 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset(), la
             return True  # "Chatbot answers questions correctly": a noun the table lacks, then its verb
         if toks[0] in DETERMINERS and j <= 4:
             return True  # "Every enterprise deal benefits from ...", "Our outreach starts conversations"
-        if j == 1 and nxt in PREPS and "V" not in flags(toks[0]):
+        if j == 1 and nxt in PREPS and "V" not in flags(toks[0]) and "A" not in flags(toks[0]):
             return True  # "Sales walks into every renewal": a one-word subject, then its verb
         if j == 1 and "G" in flags(toks[0]) and nxt is not None:
             return True  # "Marketing hands sales the leads": a gerund subject, then its verb
@@ -296,7 +296,7 @@ def _read(text: str, lang: Language) -> Reading:
         # "Time to first response under 1 hour", "Rate of returns below 2%": a metric named first, not a verb
         metric_first = first in lang.measure_nouns and nxt in _AFTER_A_METRIC
         if ambiguous and not metric_first and (nxt in _OBJECT_OPENERS or (nxt and is_number(nxt))) \
-                and not looks_plural(first):
+                and not looks_plural(first) and not _name_and_number_subject(toks):
             # "Ship all planned features within Q3", "Track every renewal": a verb and its object; a plural noun
             # first ("Deals all close ...") is a subject
             return _imperative(first, toks, 1, sentence, lang, "imperative")
@@ -311,24 +311,28 @@ def _read(text: str, lang: Language) -> Reading:
             # "Support calls answered in 20 seconds", "Green Flag awards kept at all 9 parks": a subject of a
             # few nouns, then its participle
             after = flags(toks[k + 1])
-            participle = "D" in after and "V" not in after and "N" not in after and (
-                k + 2 >= len(toks) or toks[k + 2] in PREPS or is_number(toks[k + 2]))
+            participle = ("D" in after and "V" not in after and "N" not in after and (
+                k + 2 >= len(toks) or toks[k + 2] in PREPS or is_number(toks[k + 2]))) or _change_after(toks, k + 1, lang)
             k += 1
-        subject = ambiguous and participle or ambiguous and _ends_in_change(toks, lang) or ambiguous and any(
+        subject = ambiguous and participle or ambiguous and (
+            _ends_in_change(toks, lang) or _name_and_number_subject(toks) or _quality_in(toks, lang)) or ambiguous and any(
             (_finite_at(toks, j, lang.people_nouns, lang) and (j >= 2 or "N" not in flags(toks[j]) or "Z" in flags(toks[j])))
             or toks[j] in AUX or toks[j] in lang.capability_modals
             for j in range(1, min(len(toks), 6)) if toks[j - 1] not in NOMINAL_BEFORE)
         metric = ambiguous and verb_class(first, lang) == "action" and (
             metric_first or _compound_names_metric(toks, lang) or _bare_metric_name(toks, lang)
             or _metric_then_bar(toks, lang, text) or _named_then_bar(toks, lang, text))
-        if not subject and not metric:
+        if not subject and not metric and not _name_measure_value(toks, lang):
             return _imperative(first, toks, 1, sentence, lang, "imperative")
     if "G" in f0 and "V" not in f0 and not _bare_metric_name(toks, lang) and not _metric_then_bar(toks, lang, text) \
-            and not _named_then_bar(toks, lang, text) and not any(
+            and not _named_then_bar(toks, lang, text) and not _compound_names_metric(toks, lang) and not any(
             toks[j] in AUX or _finite_at(toks, j, lang.people_nouns, lang) for j in range(1, min(len(toks), 7))):
         # "Hiring 2 developers", "Attending 2 events": the activity itself (not "Shipping feels routine")
         return _imperative(first, toks, 1, sentence, lang, "imperative")
-    if "D" in f0 and "V" not in f0 and "A" not in f0 and not _metric_then_bar(toks, lang, text):
+    if "D" in f0 and "V" not in f0 and "A" not in f0 and not _metric_then_bar(toks, lang, text) and not (
+            len(toks) > 2 and (looks_plural(toks[1]) or toks[1] in lang.people_nouns)
+            and (toks[2] in AUX or toks[2] in ("have", "get", "show", "rate", "stay", "remain", "use"))):
+        # (not "Trained customers have 10% higher retention": a participle describing the subject, then its verb)
         # "Delivered a strategy ...", "Shipped the beta" (not "Missed appointments below 5%": a metric and its bar)
         return _imperative(first, toks, 1, sentence, lang, "past")
     if first in lang.delivery_nouns and "V" not in f0 and (nxt in DETERMINERS or (nxt and is_number(nxt))
@@ -336,6 +340,7 @@ def _read(text: str, lang: Language) -> Reading:
         return _imperative(first, toks, 1, sentence, lang, "imperative")  # "Rollout at least 20 new ...", "Setup the ..."
     # An unknown word, then a determiner or a number: a verb the table does not know ("Onboard 20 ...").
     if not f0 and first.isalpha() and first not in DETERMINERS and first not in NEGATIVE_BAR \
+            and not first.endswith(_NOUN_ENDINGS) \
             and (nxt in DETERMINERS or (nxt and is_number(nxt))) and text.lstrip()[:1].isalpha() \
             and not _acronym_first(text, first):  # ("CSAT ≥ 92%": a metric's short name, not a verb)
         return _imperative(first, toks, 1, sentence, lang, "imperative")
@@ -355,6 +360,10 @@ def _read(text: str, lang: Language) -> Reading:
             return Reading("declarative", w, lem, cls, tuple(toks[j + 1:]), sentence, None, lang)
         if w in lang.capability_modals:
             return Reading("done", w, w, "action", tuple(toks[j + 1:]), sentence, None, lang)
+        if j in (2, 3) and _name_and_number_subject(toks) and "Z" in flags(w) and is_number(toks[1]) \
+                and (j == 2 or _noun_like(toks[2])):  # "Tier 2 resolves 70% of escalations"
+            lem = lemma(w)
+            return Reading("declarative", w, lem, verb_class(lem, lang), tuple(toks[j + 1:]), sentence, None, lang)
         if w in AUX and j + 1 < len(toks):
             k = j + 1
             while k < len(toks) and (toks[k] in ("been", "being", "not", "now", "all", "already")
@@ -489,6 +498,57 @@ def _ends_in_change(toks: list[str], lang: Language) -> bool:
         return False
     fb = flags(before)
     return not fb or "N" in fb or "Z" in fb
+
+
+_NOUN_ENDINGS = ("tion", "sion", "ment", "ness", "ity", "ance", "ence", "ship")
+
+
+def _name_measure_value(toks: list[str], lang: Language) -> bool:
+    """'Google rating 4.6 or above': a word the table knows only as a verb (here a name), then a measure and its
+    value at once. Verbs known for work or change ("Publish", "Cut") and for measuring ("Track") stay verbs."""
+    first = toks[0]
+    if len(toks) < 3 or "N" in flags(first) or "A" in flags(first) or first in lx.ALL_VERBS \
+            or lemma(first) in lx.ALL_VERBS or first in lang.observation_verbs \
+            or verb_class(lemma(first), lang) != "action":
+        return False
+    return (toks[1] in lang.measure_nouns or _names_a_measure(toks[1], lang)) and is_number(toks[2])
+
+
+def _name_and_number_subject(toks: list[str]) -> bool:
+    """'Tier 2 resolves 70% of escalations': a name with its number, then a verb in the third person, is the
+    subject of that verb (not "Hire 2 engineers")."""
+    if len(toks) < 4 or not is_number(toks[1]):
+        return False
+    i = 3 if len(toks) > 4 and _noun_like(toks[2]) and "Z" in flags(toks[3]) else 2  # "Level 1 support resolves ..."
+    nxt = toks[i + 1]
+    return "Z" in flags(toks[i]) and (is_number(nxt) or nxt in DETERMINERS or nxt in _OBJECT_OPENERS)
+
+
+def _noun_like(word: str) -> bool:
+    f = flags(word)
+    return word.isalpha() and (not f or "N" in f) and word not in PREPS and word not in DETERMINERS
+
+
+def _quality_in(toks: list[str], lang: Language) -> bool:
+    """'Trust in marketing numbers', 'Confidence among new starters': a quality, then what or whom it is in; a
+    noun phrase, not the verb "to trust"."""
+    return len(toks) > 2 and toks[1] in ("in", "among", "across", "between") and (
+        toks[0] in lang.quality_nouns or toks[0] in lang.measure_nouns) and toks[0] != "focus"
+
+
+def _change_after(toks: list[str], i: int, lang: Language) -> bool:
+    """'Test suite runtime cut by half', 'Tickets halved': a verb of change (its participle looks like its base
+    form) after the subject's nouns, then a preposition of change or a number, or the end."""
+    if i >= len(toks):
+        return False
+    w = toks[i]
+    f = flags(w)
+    if "V" not in f and "D" not in f:
+        return False
+    if verb_class(lemma(w), lang) != "change":
+        return False
+    nxt = toks[i + 1] if i + 1 < len(toks) else ""
+    return not nxt or nxt in ("by", "to", "in", "from", "below", "under", "above", "over") or is_number(nxt)
 
 
 def _plain_noun(word: str) -> bool:
