@@ -297,6 +297,8 @@ def find_numbers(text: str, low: str = "") -> list[Num]:
                     k -= 1
                 if k and bw[k - 1] in _WEAK_WORDS and unit in _WEAK_UNITS and (unit is not None or qs):
                     num.weak = True
+        if orc and num.qual and out and len(bw) > 1 and bw[-2:] == ["out", "of"] and out[-1].comparator is None:
+            out[-1].comparator = num.comparator  # "4 out of 5 or higher": the bar is on the score, not the scale
         out.append(num)
     return out
 
@@ -712,7 +714,7 @@ _VERB_KIND = _verb_forms({"keep": lx.MAINTAIN_VERBS, "dec": lx.DECREASE_VERBS, "
 # Inflected forms of the listed verbs that read as a subject's change or a result ("increases", "drops",
 # "reduced to"), not an imperative.
 _VERB_KIND_CHANGE_FORMS = frozenset(f for f in _VERB_KIND if f.endswith(("s", "ed", "ing")) and _VERB_KIND[f] in ("inc", "dec"))
-_PARTICLE = re.compile(r"\b(?:down|up)\s+(?:to|from)\b")
+_PARTICLE = re.compile(r"\b(?:down|up)\s+(?:to|from|by\b|(?=[$£€]?\d))")
 _SUBJECT_CHANGE = {"rise": "increase", "fall": "decrease", "inc": "increase", "dec": "decrease"}
 _KEEP_LEVEL = re.compile(r"\b(?:above|below|under|over|at|within)\b")
 _CHANGE_PHRASE = re.compile(r"\s+(?:to|by|from|below|under|above|over|beneath|past)\b")
@@ -722,8 +724,9 @@ def _stated_direction(low: str, words: list[str], verb: str | None) -> str | Non
     """increase / decrease / maintain as a verb states it, in any form ("Reducing", "to maintain", "falls to")."""
     if " down " in low or " up " in low:
         m = _PARTICLE.search(low)
-        if m and (m.group(0).startswith("down") or m.group(0).endswith("from")):
-            return "decrease" if m.group(0).startswith("down") else "increase"  # "get churn down to 3%", "up from"
+        if m and (m.group(0).startswith("down") or not m.group(0).endswith("to")):
+            # "get churn down to 3%", "up from", "tickets down 20%", "signups up by a third" (not "up to": a cap)
+            return "decrease" if m.group(0).startswith("down") else "increase"
     if verb is not None:
         if verb in lx.MAINTAIN_VERBS:
             return "maintain"

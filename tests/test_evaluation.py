@@ -192,7 +192,7 @@ def test_the_probe_sets_load_and_their_ambiguous_lists_name_real_lines() -> None
                 "kr.measurable", "kr.outcome", "kr.baseline", "kr.stretch"}  # LABELLING.md
     folder = Path(__file__).parent / "data" / "probes"
     files = sorted(folder.glob("probe*.jsonl"))
-    assert len(files) == 3
+    assert len(files) == 5
     for path in files:
         items = read_items(path)
         listed = read_ambiguous(ambiguous_beside(path))

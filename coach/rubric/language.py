@@ -135,6 +135,8 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
             # signed": an amount of money, never a count of outputs
         return "task", ev
     if r.frame == "declarative":
+        if _new_thing_reaches(r, toks):
+            return "task", ev  # "The new course reaches 100% of managers": a rollout and how far it reaches
         if quantified and r.verb_class == "action" and _counted_output(r.object_words, lang):
             return "task", ev  # "Each team runs 4 workshops": outputs counted, whoever produces them
         if not quantified and _every_one(toks) and _only_every(toks, low, lang) and "within" not in toks and (
@@ -401,6 +403,15 @@ def _is_duration(word: str) -> bool:
 def _subject(r: Reading) -> tuple[str, ...]:
     """The words before the verb of a done or declarative reading."""
     return r.sentence[: max(len(r.sentence) - len(r.object_words) - 1, 0)]
+
+
+def _new_thing_reaches(r: Reading, toks: list[str]) -> bool:
+    """'The new course reaches 100% of managers' (LABELLING.md): something made in the period, and how far it
+    reaches; coverage of a rollout, not a level that had a value before."""
+    return r.verb_lemma in ("reach", "cover") and "new" in _subject(r) and (
+        _percent_in(list(r.object_words)) or _every_one(list(r.object_words)))
+
+
 _REACH_PREPS = frozenset({"to", "for", "in", "across", "at", "on", "into"})
 
 
