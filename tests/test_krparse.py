@@ -179,13 +179,31 @@ def test_two_verbs_joined_by_and_both_leave_the_metric(text: str, metric: str) -
     assert parse_kr(text).metric == metric
 
 
-@pytest.mark.parametrize("text", ["Retire Node 14 support", "Move the warehouse app to Android 13"])
+@pytest.mark.parametrize("text", ["Retire Node 14 support", "Move the warehouse app to Android 13",
+                                  "Upgrade the booking service to Java 21 and Spring 6 before the summer",
+                                  "Move every report from Tableau 2 to the new tool"])
 def test_a_version_after_a_name_is_no_target(text: str) -> None:
     assert parse_kr(text).target is None
 
 
 def test_an_acronym_and_its_number_at_the_end_keep_the_target() -> None:
     assert parse_kr("Reach NPS 50").target == 50
+    assert parse_kr("NPS 45 by June").target == 45  # an acronym before a function word too
+    assert parse_kr("Grow Weekly Active Members To 900 By June").target == 900  # Title Case: every word looks a name
+
+
+@pytest.mark.parametrize(("text", "direction"), [
+    ("Walk-in queries to the front desk down 30%", "decrease"),
+    ("Repeat bookings up 12% on last year", "increase"),
+    ("Missed visits down by 15%", "decrease"),
+])
+def test_down_and_up_before_a_number_give_the_direction(text: str, direction: str) -> None:
+    assert parse_kr(text).direction == direction
+
+
+def test_or_higher_after_a_scale_is_the_bar_on_the_score() -> None:
+    p = parse_kr("Volunteers rate the induction 4 out of 5 or higher")
+    assert (p.target, p.comparator) == (4, ">=")
 
 
 def test_a_metric_named_time_to_verb_keeps_its_name_and_the_numbers_give_the_direction() -> None:
