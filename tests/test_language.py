@@ -368,6 +368,10 @@ def test_quantities_and_thresholds_in_words_read_as_results(text: str, lang) -> 
     # a standard over a stream of work (plural or mass object, no determiner); one deliverable on time is not
     ("Ship repairs on time", "outcome"),
     ("Launch the booking app on time", "deliverable"),
+    # a measure as the object is an outcome, whatever the verb; a thing built around a measure is a deliverable
+    ("Unlock enterprise revenue", "outcome"),
+    ("Reignite growth in the UK", "outcome"),
+    ("Build a churn dashboard", "deliverable"),
 ])
 def test_objectives_read_by_their_verb_and_object(title: str, expected: str, lang) -> None:  # type: ignore[no-untyped-def]
     assert objective_kind(title, lang)[0] == expected

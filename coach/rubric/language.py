@@ -577,10 +577,13 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
         causative = (r.verb_lemma in ("make", "have", "get") and any("A" in flags(w) and "N" not in flags(w)
                                                                       for w in obj)) or (
             r.verb_lemma == "make" and not (obj and is_number(obj[0]))) or _positioned_as(obj)
+        at = obj.index(head) if head in obj else -1
+        measure = head in lang.measure_nouns and not any(w in lang.artefact_nouns for w in obj) and (
+            at == len(obj) - 1 or obj[at + 1] in PREPS)  # the measure ends the object or a place/group follows
         if r.verb_class == "action" and not (r.state_object or r.people_object or r.comparative or for_people
-                                             or causative):
+                                             or causative or measure):
             return "deliverable", _evidence_from(cleaned, r.verb)
-        return "outcome", ev
+        return "outcome", ev  # ("Unlock enterprise revenue", "Reignite growth in the UK": a measure moved)
     if r.frame == "noun_phrase":
         toks = list(r.object_words)
         if r.comparative and not any(w in lang.delivery_nouns for w in toks) and not any(
