@@ -133,6 +133,16 @@ def kr_kind(text: str, quantified: bool, lang: Language) -> tuple[str, str]:
                            or _money_in(toks)):
             return "result", ev  # "Every case answered within 48 hours": a service level; "$2M of contracts
             # signed": an amount of money, never a count of outputs
+        subject = _subject(r)
+        if not quantified and subject and looks_plural(subject[-1]) and r.verb not in lang.capability_modals \
+                and _ON_TIME.search(low):
+            return ("result" if bar else "vague"), ev  # "All invoices paid on time": a standard over a stream, met
+            # for all of it; "Invoices paid on time" gives no share to reach
+        head = head_of(r.object_words, lang)
+        if r.verb_lemma in ("has", "have") and subject and about_people(subject, lang) and head \
+                and head not in lang.artefact_nouns and any(
+                "A" in flags(w) and "D" not in flags(w) for w in r.object_words[:r.object_words.index(head)]):
+            return ("result" if bar else "vague"), ev  # "Everyone has a good time": how it is for people
         return "task", ev
     if r.frame == "declarative":
         if _new_thing_reaches(r, toks):
@@ -603,6 +613,7 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
     return "outcome", cleaned
 
 
+_ON_TIME = re.compile(r"\b(?:on time|first time|every time|on the day)\b")
 # A standard of service over every one of a stream ("on time", "right first time", "every day", "with no errors").
 _STANDARD = re.compile(r"\b(?:on time|every (?:time|day)|first time|on the day|with no|without)\b")
 

@@ -229,6 +229,8 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset(), la
             and verb_class(lemma(w), lang) == "change" \
             and verb_class(prev, lang) != "change" and nxt in _LEVEL_PREPS | _CHANGE_PREPS:
         return True  # "Churn falls to 3%", "Traffic rises by 10%": a subject, then the change it makes
+    if nxt == "per":
+        return False  # "Secondary spend per head", "Cost per hire": a rate's noun, not a verb
     if w in ("down", "up") and nxt in _CHANGE_PREPS:
         return False  # "Admissions down by a third": the direction of a change, not the verb "to down"
     if w in ("goes", "does"):
@@ -246,7 +248,8 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset(), la
             return True  # "Chatbot answers questions correctly": a noun the table lacks, then its verb
         if toks[0] in DETERMINERS and j <= 4:
             return True  # "Every enterprise deal benefits from ...", "Our outreach starts conversations"
-        if j == 1 and nxt in PREPS and "V" not in flags(toks[0]) and "A" not in flags(toks[0]):
+        if j == 1 and nxt in PREPS and "V" not in flags(toks[0]) and "A" not in flags(toks[0]) and not (
+                people and toks[0] in people and not looks_plural(toks[0])):  # ("Customer contacts about ...")
             return True  # "Sales walks into every renewal": a one-word subject, then its verb
         if j == 1 and "G" in flags(toks[0]) and nxt is not None:
             return True  # "Marketing hands sales the leads": a gerund subject, then its verb
