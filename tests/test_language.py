@@ -167,7 +167,7 @@ VAGUE = [
     # a rate's noun before "per", a liking, a standard over a stream with no share, how it is for people
     "Average basket spend per visit",
     "Regulars like the new menu",
-    "Rent collected on time",
+    "Service charges collected on time",
     "Members have a great first month",
     # an action verb over a quality noun asks for the quality, not for a thing to make
     "Build trust with the regional dealers",

@@ -457,6 +457,8 @@ def _metric_then_bar(toks: list[str], lang: Language, text: str = "") -> bool:
     k = 1
     while k < len(toks) and k <= 4:
         w = toks[k]
+        if toks[k + 1:k + 2] == ["per"] and w.isalpha() and w not in DETERMINERS and w not in PREPS:
+            return True  # "Average basket spend per visit": a rate named (the word before "per" is its noun)
         if is_number(w) or w in _ZERO_WORDS:
             # ("Hiring 2 developers": the number right after the first word is its object's count; "Sunset
             # Python 2 support": a number after a name is part of the name)
