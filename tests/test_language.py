@@ -379,6 +379,9 @@ def test_quantities_and_thresholds_in_words_read_as_results(text: str, lang) -> 
     ("Unlock enterprise revenue", "outcome"),
     ("Reignite growth in the UK", "outcome"),
     ("Build a churn dashboard", "deliverable"),
+    # a participle and its noun name an area; every one of a stream as it should be is an outcome
+    ("Scheduled maintenance", "topic"),
+    ("Every parcel right, first time", "outcome"),
 ])
 def test_objectives_read_by_their_verb_and_object(title: str, expected: str, lang) -> None:  # type: ignore[no-untyped-def]
     assert objective_kind(title, lang)[0] == expected

@@ -543,6 +543,10 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
             r.object_words[0] in lang.measure_nouns or r.object_words[0] in lang.quality_nouns
             or r.object_words[0].endswith(lang.state_noun_endings)):
         return "topic", cleaned  # "Code health", "Product excellence": a noun and its quality, not an instruction
+    if r.frame == "past" and r.verb and len(r.object_words) == 1 and len(tokens(cleaned)) == 2 \
+            and verb_class(r.verb_lemma or "", lang) == "action" and r.object_words[0] not in lang.artefact_nouns \
+            and not looks_plural(r.object_words[0]):
+        return "topic", cleaned  # "Planned maintenance", "Managed services": a participle and its noun name an area
     if r.frame == "imperative" and r.verb and r.verb.endswith("ing") and "G" in flags(r.verb) \
             and len(r.object_words) == 1 and len(tokens(cleaned)) == 2 and not looks_plural(r.object_words[0]) \
             and r.object_words[0] not in lang.artefact_nouns:
@@ -595,6 +599,8 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
             return "deliverable", _evidence_from(cleaned, r.verb)
         return "outcome", ev  # ("Unlock enterprise revenue", "Reignite growth in the UK": a measure moved)
     if r.frame == "noun_phrase":
+        if tokens(cleaned)[:1] in (["every"], ["all"], ["each"]) and _STANDARD_OR_STATE.search(cleaned.lower()):
+            return "outcome", cleaned  # "Every prescription right, first time": how every one of them should be
         toks = list(r.object_words)
         if r.comparative and not any(w in lang.delivery_nouns for w in toks) and not any(
                 w in _VAGUE_COMPARATIVES for w in toks[:2]):
@@ -613,6 +619,7 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
     return "outcome", cleaned
 
 
+_STANDARD_OR_STATE = re.compile(r"\b(?:right|correct|accurate|safe|complete|on time|first time|in full)\b")
 _ON_TIME = re.compile(r"\b(?:on time|first time|every time|on the day)\b")
 # A standard of service over every one of a stream ("on time", "right first time", "every day", "with no errors").
 _STANDARD = re.compile(r"\b(?:on time|every (?:time|day)|first time|on the day|with no|without)\b")
