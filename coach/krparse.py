@@ -86,6 +86,8 @@ _MONTHS = frozenset("jan feb mar apr may jun jul aug sep sept oct nov dec januar
                     "august september october november december".split())
 _QUAL_WORD = frozenset("rated day week month cohort batch grade".split())
 _QUAL_PAIR = frozenset({"out of", "scale of", "one of"})
+_SELECTING = frozenset({"our", "my", "their", "your", "its"})  # (not "the": "Renegotiate the top 10 contracts" counts the work)
+_PLURAL_NOUN_AFTER = re.compile(r"\s+(?:[a-z-]+\s+){0,2}[a-z-]+s\b")
 _QUAL_OF = frozenset({"out", "scale", "one"})
 _BASELINE_CUES = frozenset(("current", "currently", "today", "baseline", "now", "was"))
 _CUE_FILLERS = frozenset("is at of about around roughly approximately approx. avg. average current".split())
@@ -249,6 +251,9 @@ def find_numbers(text: str, low: str = "") -> list[Num]:
             elif (last in _QUAL_WORD and not bw[-1].endswith(":")) or (last == "of" and len(bw) > 1 and bw[-2] in _QUAL_OF):
                 # ("within a month: 50%": the value given for what the label names, not "month 50")
                 num.qual = True  # "4 out of 5", "on a scale of 1-5", "day 30"
+            elif last in ("top", "bottom") and len(bw) > 1 and bw[-2] in _SELECTING and not (cur or pct or mult or uw) \
+                    and _PLURAL_NOUN_AFTER.match(low, e2):
+                num.qual = True  # "our top 5 clients", "their bottom 10 stores": which of ours, not how many to reach
             elif last == "than" and len(bw) > 1 and bw[-2] in ("older", "younger") and unit in _WEAK_UNITS:
                 num.qual = True  # "tickets older than 7 days: zero": which ones are counted, not the target
             elif last == "per" and not (cur or pct or mult or uw):
@@ -269,8 +274,10 @@ def find_numbers(text: str, low: str = "") -> list[Num]:
             num.qual = True  # "24/7": always, not a target
         elif c == "/" and _DATE_AFTER.match(text, e2):
             num.qual = True  # "by 11/13/20": a date
-        elif c == " " and c2 in "vV" and low.startswith(" version", e2) and not low.startswith(" versions", e2):
-            num.qual = True  # "the stable 1.0 version": a version, not a quantity
+        elif c == " " and (c2 in "vV" and low.startswith(" version", e2) and not low.startswith(" versions", e2)
+                           or "." in raw and c2 in "rR" and low.startswith(" release", e2)
+                           and not low.startswith(" releases", e2)):
+            num.qual = True  # "the stable 1.0 version", "the 2.0 release": a version, not a quantity
         elif c and c in " +" and _PRIOR_AFTER.match(low, e2):
             num.qual = True  # "15 days prior to the end of the quarter", "60+ days past due": when, or which bucket
         elif (c == " " and c2.isalpha() or not c.strip(" .;:!)")) and not (cur or pct or mult or uw) \

@@ -261,3 +261,14 @@ def test_misspelt_verbs_and_subjects_of_change_verbs(text: str, metric: str, dir
 def test_a_real_word_near_a_verb_is_not_taken_for_it() -> None:
     assert parse_kr("Retain 90% of members").direction == "increase"
     assert parse_kr("Reduced churn to 3%").direction == "decrease"
+
+
+def test_our_top_n_says_which_ones_and_the_top_n_counts_the_work() -> None:
+    assert parse_kr("Visit our top 8 suppliers in person").target is None  # which of ours, not a count to reach
+    assert parse_kr("Re-tender the top 6 cleaning contracts").target == 6  # the work counted
+    assert parse_kr("Reach the top 10 in the app store").target == 10
+
+
+def test_a_dotted_version_before_release_is_no_target() -> None:
+    assert parse_kr("Ship the 3.1 release to every clinic").target is None
+    assert parse_kr("Ship 2 releases a month").target == 2

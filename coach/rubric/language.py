@@ -392,7 +392,8 @@ def holds_level(text: str, quantified: bool, lang: Language) -> str | None:
         return r.verb
     if r.frame == "declarative" and r.verb_lemma in lang.hold_verbs and r.verb_lemma != "continue":
         return r.verb  # "Renewal rate stays above 95%", "Legal spend remains below $40k a month"
-    if r.frame == "done" and r.verb_class == "hold" and r.verb_lemma != "continue":
+    if r.frame == "done" and r.verb_class == "hold" and r.verb_lemma != "continue" and r.object_words[:1] and (
+            r.object_words[0] in ("at", "above", "below", "under", "over", "within")):
         return r.verb  # "Green Flag awards kept at all 9 parks", "CSAT maintained above 90%": held, in the passive
     for i, w in enumerate(toks[1:], 1):  # "... to maintain X above ...", "... and keep X at ..."
         if lemma(w) in lang.hold_verbs and lemma(w) != "continue" and toks[i - 1] in ("to", "and", "&", "while"):
