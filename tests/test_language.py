@@ -382,6 +382,12 @@ def test_quantities_and_thresholds_in_words_read_as_results(text: str, lang) -> 
     # a participle and its noun name an area; every one of a stream as it should be is an outcome
     ("Scheduled maintenance", "topic"),
     ("Every parcel right, first time", "outcome"),
+    # a place among competitors, and what something becomes, are outcomes whatever the verb
+    ("Own the school-meals market in the region", "outcome"),
+    ("Dominate the used-van segment", "outcome"),
+    ("Research the school-meals market", "deliverable"),  # finding out stays work
+    ("Turn our helpline into the first place carers call", "outcome"),
+    ("Turn the survey results into a dashboard", "deliverable"),
 ])
 def test_objectives_read_by_their_verb_and_object(title: str, expected: str, lang) -> None:  # type: ignore[no-untyped-def]
     assert objective_kind(title, lang)[0] == expected

@@ -593,6 +593,12 @@ def objective_kind(text: str, lang: Language, extra_hold_verbs: frozenset[str] =
                                                                       for w in obj)) or (
             r.verb_lemma == "make" and not (obj and is_number(obj[0]))) or _positioned_as(obj)
         at = obj.index(head) if head in obj else -1
+        if r.verb_class == "action" and head in lang.position_nouns and r.verb_lemma not in lang.observation_verbs \
+                and r.verb_lemma not in lx.DELIVERABLE_VERBS:
+            return "outcome", ev  # "Dominate the mid-market segment", "Own the payroll market": a position held
+        if r.verb_lemma in ("turn", "make") and "into" in obj[1:] and head_of(obj[obj.index("into") + 1:], lang) \
+                not in lang.artefact_nouns:
+            return "outcome", ev  # "Turn support into a growth engine": what something becomes
         measure = head in lang.measure_nouns and not any(w in lang.artefact_nouns for w in obj) and (
             at == len(obj) - 1 or obj[at + 1] in PREPS)  # the measure ends the object or a place/group follows
         if r.verb_class == "action" and not (r.state_object or r.people_object or r.comparative or for_people

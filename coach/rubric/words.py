@@ -145,6 +145,7 @@ class Language(BaseModel):
     state_clause_words: frozenset[str]
     input_verbs: frozenset[str] = frozenset()
     output_nouns: frozenset[str] = frozenset()
+    position_nouns: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4)
