@@ -256,7 +256,8 @@ def _finite_at(toks: list[str], j: int, people: frozenset[str] = frozenset(), la
         return nxt is not None and ((nxt in DETERMINERS and nxt != "that") or is_number(nxt)
                                     or nxt in ("up", "down", "more", "less", "fewer", "back", "out")
                                     or ("R" in flags(nxt) and "A" not in flags(nxt) and nxt not in PREPS))
-    subject_like = prev in PRONOUNS or prev == "people" or (
+    subject_like = prev in PRONOUNS or prev == "people" or (prev in people and prev + "s" not in people) or (
+        # ("Staff like ..."; a singular count noun before a base form is a compound: "Customer support Q3")
         prev.endswith("s") and not prev.endswith("ss") and prev not in MASS_S and prev not in S_FUNCTION_WORDS)
     if nxt in _LINKING_Z:
         return False  # "Agency spend remains below ...": the verb is the linking one after this word
@@ -363,8 +364,10 @@ def _read(text: str, lang: Language) -> Reading:
             return Reading("declarative", w, lem, cls, tuple(toks[j + 1:]), sentence, None, lang)
         if w in lang.capability_modals:
             return Reading("done", w, w, "action", tuple(toks[j + 1:]), sentence, None, lang)
-        if j in (2, 3) and _name_and_number_subject(toks) and "Z" in flags(w) and is_number(toks[1]) \
-                and (j == 2 or _noun_like(toks[2])):  # "Tier 2 resolves 70% of escalations"
+        if j in (2, 3) and _name_and_number_subject(toks) and is_number(toks[1]) and (
+                ("Z" in flags(w) and "N" not in flags(w) and (j == 2 or _noun_like(toks[2])))
+                or (j == 3 and looks_plural(toks[2]))):
+            # "Tier 2 resolves 70% of escalations", "Tier 2 nurses handle 40% of ..."
             lem = lemma(w)
             return Reading("declarative", w, lem, verb_class(lem, lang), tuple(toks[j + 1:]), sentence, None, lang)
         if w in AUX and j + 1 < len(toks):
@@ -524,6 +527,9 @@ def _name_and_number_subject(toks: list[str]) -> bool:
     subject of that verb (not "Hire 2 engineers")."""
     if len(toks) < 4 or not is_number(toks[1]) or toks[0] in lx.ALL_VERBS:
         return False  # ("Hold 12 tech talks this quarter": a verb known for work and its count)
+    if len(toks) > 4 and looks_plural(toks[2]) and _noun_like(toks[2]) and "V" in flags(toks[3]) \
+            and (is_number(toks[4]) or toks[4] in DETERMINERS):
+        return True  # "Tier 2 nurses handle 40% of minor injuries": a plural subject, then its verb
     i = 3 if len(toks) > 4 and _noun_like(toks[2]) and "Z" in flags(toks[3]) else 2  # "Level 1 support resolves ..."
     nxt = toks[i + 1]
     f = flags(toks[i])
