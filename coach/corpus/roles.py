@@ -104,8 +104,19 @@ def match_role(name: str, *, settings: Settings | None = None, backend: str | No
     how = "similar" if idx.backend == "vector" else "words"
     margin = score - ranked[1][1] if len(ranked) > 1 else 1.0
     accept, need, weight = _role_thresholds(idx.backend)
+    in_library = score + weight * margin >= accept and margin >= need
+    if not in_library and score >= accept and _names_the_field(name, role):
+        # "Sales", "Customer Success": a field's bare name, close to two roles at once; the one whose name holds
+        # every word the user typed is theirs (the other is named in the note as an alternative)
+        in_library = True
     return RoleMatch(query=name, role=role, how=how, score=score, alternatives=[r.role for r, _ in ranked[1:]],
-                     margin=round(margin, 4), in_library=score + weight * margin >= accept and margin >= need)
+                     margin=round(margin, 4), in_library=in_library)
+
+
+def _names_the_field(name: str, role: Role) -> bool:
+    """Every word of the typed title is a word of the role's name, slug or one of its aliases."""
+    words = set(_norm(name).split())
+    return bool(words) and any(words <= set(_norm(label).split()) for label in (role.role, role.slug, *role.aliases))
 
 
 def _role_thresholds(backend: str) -> tuple[float, float, float]:

@@ -596,8 +596,9 @@ def draft(
                                 "aspirational ones") for a in fb.applied]
     r: Role | None = match.role if match.in_library else None
     if match.how in ("similar", "words") and match.in_library:
+        close = f"; {match.alternatives[0]!r} is nearly as close" if match.alternatives and match.margin < 0.05 else ""
         notes.append(f"no role named {role.strip()!r}; drafted for the nearest library role {match.role.role!r} "
-                     f"(similarity {match.score:.2f})")
+                     f"(similarity {match.score:.2f}{close})")
     elif not match.in_library:
         notes.append(f"{role.strip()!r} is outside the role library (nearest: {match.role.role!r} at "
                      f"{match.score:.2f}, too far to borrow its OKRs); drafted from role-neutral patterns"
