@@ -311,7 +311,7 @@ def _read(text: str, lang: Language) -> Reading:
             not after_nxt or after_nxt in PREPS or after_nxt in CONJ or is_number(after_nxt))
         k = 1
         while noun_first and not participle and k < min(len(toks) - 1, 4) and (
-                "N" in flags(toks[k]) or (not flags(toks[k]) and toks[k].isalpha())) and toks[k] not in DETERMINERS:
+                "N" in flags(toks[k]) or (not flags(toks[k]) and toks[k].replace("-", "").isalpha())) and toks[k] not in DETERMINERS:
             # "Support calls answered in 20 seconds", "Green Flag awards kept at all 9 parks": a subject of a
             # few nouns, then its participle
             after = flags(toks[k + 1])
