@@ -394,7 +394,7 @@ def _objective_report(c: Compiled, okrs: OKRSet, oi: int, analyses: list[list[An
             findings = _from_tuples(hit[0])
             score = hit[1]
         parsed = a.parsed
-        progress = kr_progress(kr, parsed)
+        progress = kr_progress(kr, parsed) if kr.current is not None else None  # (None without a current value)
         kr_reports.append(build(
             KRReport,
             index=ki, text=kr.text, score=score, parsed=parsed, findings=findings, kind=a.kind, progress=progress,
