@@ -252,3 +252,14 @@ def build(cls: type[_M], **values: Any) -> _M:
     _set_private(m, None)
     return m
 
+
+def clone(m: _M) -> _M:
+    """A model's own copy, as `m.model_copy()` gives (the field values shared, so for models whose values are
+    immutable: strings, numbers, None), at under half the cost."""
+    c = _new(type(m))
+    _set_dict(c, m.__dict__.copy())
+    _set_fields_set(c, m.__pydantic_fields_set__.copy())
+    _set_extra(c, None if m.__pydantic_extra__ is None else m.__pydantic_extra__.copy())
+    _set_private(c, None if m.__pydantic_private__ is None else m.__pydantic_private__.copy())
+    return c
+

@@ -219,9 +219,10 @@ async def critique_request(body: CritiqueRequest, *, settings: Settings, llm: LL
     if not body.coach:
         # The report is already validated: take its fields as they are rather than dump and validate them again.
         # (Every field given: pydantic's model_construct would otherwise inspect each default factory's signature,
-        # about 0.6 ms a call.)
-        return build(CritiqueResponse, **dict(report), commentary=[], rewrites=[], llm_used=False, fallback_reason=None,
-                     rejected_rewrites=0, coach_notes=[])
+        # about 0.6 ms a call.) Its __dict__ holds all its fields (a Report keeps no extra keys), the same as
+        # dict(report), which walks pydantic's iterator at ~9 us a call.
+        return build(CritiqueResponse, **report.__dict__, commentary=[], rewrites=[], llm_used=False,
+                     fallback_reason=None, rejected_rewrites=0, coach_notes=[])
     result = await runner.run(
         lambda: critique(okrs, with_llm=True, settings=settings, llm=llm, report=report,
                          budget_s=settings.model_budget_s),

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from coach.krparse import Analysis, analyse
 from coach.langcheck import unsupported_language
-from coach.models import Finding, KeyResult, KRReport, Objective, ObjectiveReport, OKRSet, ParsedKR, Report, build
+from coach.models import (Finding, KeyResult, KRReport, Objective, ObjectiveReport, OKRSet, ParsedKR, Progress, Report,
+                          build, clone)
 from coach.rubric.checks import CHECKS, Hit, Target, classify_indicator, fset, prepare
 from coach.rubric.loader import Profile, Rule, load_profile, load_rules, rubric_version
 from coach.rubric.progress import kr_progress, objective_progress
@@ -60,6 +65,8 @@ class Compiled:
     version: str
     kr_findings: dict[tuple[Any, ...], tuple[tuple[tuple[Any, ...], ...], int]] | None = None
     objective_findings: dict[tuple[Any, ...], tuple[tuple[Any, ...], ...]] | None = None
+    objective_reports: dict[tuple[Any, ...], tuple[Any, ...]] | None = None
+    set_findings: dict[tuple[Any, ...], tuple[str | None, tuple[tuple[Any, ...], ...]]] | None = None
 
 
 @lru_cache(maxsize=32)
@@ -78,8 +85,15 @@ def compile_rubric(profile: Profile, rules_dir: Path | None = None) -> Compiled:
     # The same for an objective's own findings when every objective rule reads only the objective's title and
     # fields, its number of key results, the set's fields and its number of objectives (see _objective_key).
     objective_memo = {} if all(fn in _OBJECTIVE_ONLY_CHECKS for _, fn, _ in scopes["objective"]) else None
+    # With both, an objective's whole report (its findings, its key results' reports, the scores and progress) is
+    # kept by what those keys read plus the key results' current values (see _report_key): an unchanged objective is
+    # rebuilt from plain values instead of reviewed again.
+    reports = {} if memo is not None and objective_memo is not None else None
+    # The set rules' findings, and the language guess, are kept by the titles and texts when every set rule is of a
+    # kind that reads only those (see _set_key).
+    set_memo = {} if all(fn in _SET_TEXT_CHECKS for _, fn, _ in scopes["set"]) else None
     return Compiled(profile, scopes, {r.id: r.weight for r in rules}, lead, lag, rubric_version(rules_dir), memo,
-                    objective_memo)
+                    objective_memo, reports, set_memo)
 
 
 _KR_ONLY_CHECKS = frozenset(CHECKS[k] for k in ("missing_baseline", "length", "kr_reading", "holds_level", "acronyms",
@@ -89,22 +103,103 @@ _KR_FINDINGS_MAX = 4_096
 # fields and number of objectives (context_field, count_range) or only its title (the others): see _objective_key.
 _OBJECTIVE_ONLY_CHECKS = frozenset(CHECKS[k] for k in ("length", "objective_reading", "numbers_in_text",
                                                        "context_field", "count_range"))
+# Check kinds that, on the set, read only the objectives' titles and their key results' texts (and what the parser and
+# classify_indicator make of those texts alone: metric, unit, leading/lagging), and the number of objectives.
+_SET_TEXT_CHECKS = frozenset(CHECKS[k] for k in ("duplicate_metric", "indicator_mix", "count_range"))
+_REPORTS_MAX = 2_048  # whole objective reports are larger than findings: fewer are kept
 
 
-def _objective_key(okrs: OKRSet, obj: Objective) -> tuple[Any, ...] | None:
-    """Everything those objective checks can read: the objective's declared fields (the title among them) and the
-    set's, the number of key results and of objectives. None when that is not all there is to read (extra keys) or
-    a value cannot be a key."""
-    if obj.__pydantic_extra__ or okrs.__pydantic_extra__:
+def _num(v: float | None) -> str:
+    # A number as part of a key: its repr, which tells -0.0 from 0.0 (and 2 from 2.0): equal, with the same hash, but
+    # printed differently in a report.
+    return repr(v)
+
+
+@lru_cache(maxsize=64)
+def _fields_of(cls: type[BaseModel], nested: str) -> Callable[[BaseModel], tuple[Any, ...]]:
+    """Reads a model's declared fields other than `nested` (its list of objectives or key results), as a tuple."""
+    names = [name for name in cls.model_fields if name != nested]
+    get = attrgetter(*names) if names else (lambda _: ())
+    return get if len(names) != 1 else (lambda m: (get(m),))
+
+
+def _set_part(okrs: OKRSet) -> tuple[Any, ...] | None:
+    """The set's share of every objective key: its declared fields and its number of objectives. None when it has
+    extra keys (a check could read those) or a value cannot be a key."""
+    if okrs.__pydantic_extra__:
         return None
-    key = (type(okrs), type(obj), len(obj.key_results), len(okrs.objectives),
-           *(v for k, v in obj.__dict__.items() if k != "key_results"),
-           *(v for k, v in okrs.__dict__.items() if k != "objectives"))
+    key = (type(okrs), len(okrs.objectives), *_fields_of(type(okrs), "objectives")(okrs))
     try:
         hash(key)
     except TypeError:
         return None
     return key
+
+
+def _objective_key(set_part: tuple[Any, ...], obj: Objective) -> tuple[Any, ...] | None:
+    """Everything those objective checks can read: the objective's declared fields (the title among them) and the
+    set's, the number of key results and of objectives. None when that is not all there is to read (extra keys) or
+    a value cannot be a key."""
+    if obj.__pydantic_extra__:
+        return None
+    key = (set_part, type(obj), len(obj.key_results), *_fields_of(type(obj), "key_results")(obj))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _kr_key(kr: KeyResult, glossary: tuple[str, ...] | None) -> tuple[Any, ...]:
+    """What a key result's checks read (see compile_rubric): its text, its explicit baseline and target, the glossary."""
+    if kr.baseline is None and kr.target is None:
+        return kr.text, glossary
+    return kr.text, glossary, _num(kr.baseline), _num(kr.target)
+
+
+def _report_key(okey: tuple[Any, ...], obj: Objective) -> tuple[Any, ...] | None:
+    """What an objective's whole report reads: its own key (_objective_key) and each key result's text and current,
+    baseline and target fields (its findings, its parse with the explicit fields applied, its kind, its progress).
+    None when a key result has extra keys (its findings are not kept either)."""
+    parts: list[Any] = [okey]
+    for kr in obj.key_results:
+        if kr.__pydantic_extra__:
+            return None
+        if kr.current is None and kr.baseline is None and kr.target is None:
+            parts.append(kr.text)
+        else:
+            parts.append((kr.text, _num(kr.current), _num(kr.baseline), _num(kr.target)))
+    return tuple(parts)
+
+
+def _set_key(okrs: OKRSet) -> tuple[tuple[str, ...], ...]:
+    """What the set checks of _SET_TEXT_CHECKS and the language guess read: each objective's title and texts."""
+    return tuple((o.title, *[k.text for k in o.key_results]) for o in okrs.objectives)
+
+
+def _report_from_tuple(kept: tuple[Any, ...], index: int, title: str) -> ObjectiveReport:
+    """A new ObjectiveReport from the values review() keeps (see _objective_report): every model in it is new, as
+    in a report reviewed from scratch, so what one caller changes in its report no other report sees."""
+    score, findings, progress, reading, krs = kept
+    kr_reports = [build(
+        KRReport,
+        index=ki, text=text, score=kr_score,
+        parsed=build(ParsedKR, metric=p[0], baseline=p[1], target=p[2], unit=p[3], direction=p[4], comparator=p[5]),
+        findings=_from_tuples(kr_findings), kind=kind,
+        progress=None if prog is None else build(Progress, current=prog[0], value=prog[1]),
+    ) for ki, (text, kr_score, p, kr_findings, kind, prog) in enumerate(krs)]
+    return build(
+        ObjectiveReport,
+        index=index, title=title, score=score, findings=_from_tuples(findings), key_results=kr_reports,
+        progress=progress, progress_reading=reading,
+    )
+
+
+def _keep(memo: dict[Any, Any], key: Any, value: Any, limit: int = _KR_FINDINGS_MAX) -> None:
+    """Remember a value; a full memo starts again (bounded memory, no bookkeeping on the hot path)."""
+    if len(memo) >= limit:
+        memo.clear()
+    memo[key] = value
 
 
 def _as_tuples(findings: list[Finding]) -> tuple[tuple[Any, ...], ...]:
@@ -189,20 +284,23 @@ def _glossary_key(okrs: OKRSet) -> tuple[str, ...] | None:
     return tuple(sorted(str(k).lower() for k in g)) if isinstance(g, dict) else ("?", repr(g))
 
 
-def _parsed_with_overrides(kr: KeyResult, a: Analysis) -> ParsedKR:
-    """Explicit baseline/target fields on the key result win over what the text says."""
-    if kr.baseline is None and kr.target is None:
-        return a.parsed
-    p = a.parsed.model_copy()
+def _read_key_result(kr: KeyResult, leading: frozenset[str], lagging: frozenset[str]) -> Analysis:
+    """The key result's analysis as the checks read it: its own copy of the parse (the report hands it out, and the
+    parse is kept by text), explicit baseline/target fields winning over what the text says, and its leading/lagging
+    kind."""
+    a = analyse(kr.text)
+    p = clone(a.parsed)
     if kr.baseline is not None:
         p.baseline = kr.baseline
         a.baseline_stated = True
     if kr.target is not None:
         p.target = kr.target
-    if p.baseline is not None and p.target is not None and p.direction != "maintain" and p.baseline != p.target:
+    if (kr.baseline is not None or kr.target is not None) and p.baseline is not None and p.target is not None \
+            and p.direction != "maintain" and p.baseline != p.target:
         p.direction = "increase" if p.target > p.baseline else "decrease"
     a.parsed = p
-    return p
+    a.kind = classify_indicator(kr.text, leading, lagging)
+    return a
 
 
 # Check kinds that count, measure or look up fields rather than read words: valid in any language.
@@ -213,63 +311,51 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
     """Score a whole OKR set: findings with evidence and a fix, scores 0-100, progress when given."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile or "default", rules_dir)
     c = compile_rubric(prof, rules_dir)
-    analyses = [[analyse(kr.text) for kr in obj.key_results] for obj in okrs.objectives]
-    kr_rules, objective_rules, set_rules, weights = (c.scopes["key_result"], c.scopes["objective"], c.scopes["set"],
-                                                     c.weights)
+    kr_rules, objective_rules, set_rules = c.scopes["key_result"], c.scopes["objective"], c.scopes["set"]
+    objectives = okrs.objectives
     notes = okrs.reader_notes
-    language = unsupported_language([o.title for o in okrs.objectives]
-                                    + [k.text for o in okrs.objectives for k in o.key_results])
+    # The set rules' findings and the language guess, when kept for these titles and texts.
+    set_memo = c.set_findings
+    set_key = _set_key(okrs) if set_memo is not None else None
+    set_kept = set_memo.get(set_key) if set_key is not None else None
+    if set_kept is not None:
+        language = set_kept[0]
+    else:
+        language = unsupported_language([o.title for o in objectives] + [k.text for o in objectives for k in o.key_results])
     if language:  # word-reading rules would give wrong findings on another language: apply the others only
         notes.append(language)
         kr_rules, objective_rules, set_rules = ([x for x in rules if x[0].extends in WORDLESS_CHECKS]
                                                 for rules in (kr_rules, objective_rules, set_rules))
+    kr_memo = c.kr_findings if not language else None
+    objective_memo = c.objective_findings if not language else None
+    reports = c.objective_reports if kr_memo is not None and objective_memo is not None else None
+    set_part = _set_part(okrs) if objective_memo is not None else None
+    okeys = [_objective_key(set_part, obj) if set_part is not None else None for obj in objectives]
+    report_keys = [_report_key(k, obj) if k is not None and reports is not None else None
+                   for k, obj in zip(okeys, objectives)]
+    kept_reports = [reports.get(k) if k is not None else None for k in report_keys]
+    # Each key result read once (the checks of every scope share these), unless neither its objective's checks nor the
+    # set's need it again.
+    analyses = [[_read_key_result(kr, c.leading, c.lagging) for kr in obj.key_results]
+                if kept is None or set_kept is None else [] for obj, kept in zip(objectives, kept_reports)]
+    glossary = _glossary_key(okrs) if kr_memo is not None else None
     obj_reports: list[ObjectiveReport] = []
-    memo = c.kr_findings if not language and kr_rules is c.scopes["key_result"] else None
-    glossary = _glossary_key(okrs) if memo is not None else None
-    objective_memo = c.objective_findings if not language and objective_rules is c.scopes["objective"] else None
-    for oi, obj in enumerate(okrs.objectives):
-        kr_reports: list[KRReport] = []
-        # One target per objective, pointed at each key result in turn (checks keep no reference to it).
-        t = Target(okrs=okrs, objective=obj, oi=oi, analyses=analyses)
-        for ki, (kr, a) in enumerate(zip(obj.key_results, analyses[oi])):
-            parsed = _parsed_with_overrides(kr, a)
-            a.kind = classify_indicator(kr.text, c.leading, c.lagging)
-            key = (kr.text, kr.baseline, kr.target, glossary) if memo is not None and not kr.__pydantic_extra__ else None
-            hit = memo.get(key) if key is not None else None
-            if hit is None:
-                t.kr, t.ki, t.analysis = kr, ki, a
-                findings = _apply(kr_rules, t)
-                score = kr_score(findings, weights) if findings else 100
-                if key is not None:
-                    if len(memo) >= _KR_FINDINGS_MAX:
-                        memo.clear()
-                    memo[key] = (_as_tuples(findings), score)
-            else:
-                findings = _from_tuples(hit[0])
-                score = hit[1]
-            kr_reports.append(build(
-                KRReport,
-                index=ki, text=kr.text, score=score, parsed=parsed,
-                findings=findings, kind=a.kind, progress=kr_progress(kr, parsed),
-            ))
-        t.kr = t.ki = t.analysis = None  # back to the objective itself
-        okey = _objective_key(okrs, obj) if objective_memo is not None else None
-        kept = objective_memo.get(okey) if okey is not None else None
+    for oi, obj in enumerate(objectives):
+        kept = kept_reports[oi]
         if kept is None:
-            findings = _apply(objective_rules, t)
-            if okey is not None:
-                if len(objective_memo) >= _KR_FINDINGS_MAX:
-                    objective_memo.clear()
-                objective_memo[okey] = _as_tuples(findings)
+            report, kept = _objective_report(c, okrs, oi, analyses, kr_rules, objective_rules, kr_memo, objective_memo,
+                                             okeys[oi], glossary, keep=report_keys[oi] is not None)
+            if kept is not None:
+                _keep(reports, report_keys[oi], kept, _REPORTS_MAX)
         else:
-            findings = _from_tuples(kept)
-        prog, reading = objective_progress(kr_reports)
-        obj_reports.append(build(
-            ObjectiveReport,
-            index=oi, title=obj.title, score=objective_score(findings, kr_reports, c.weights), findings=findings,
-            key_results=kr_reports, progress=prog, progress_reading=reading,
-        ))
-    set_findings = _apply(set_rules, Target(okrs=okrs, analyses=analyses))
+            report = _report_from_tuple(kept, oi, obj.title)
+        obj_reports.append(report)
+    if set_kept is not None:
+        set_findings = _from_tuples(set_kept[1])
+    else:
+        set_findings = _apply(set_rules, Target(okrs=okrs, analyses=analyses))
+        if set_key is not None:
+            _keep(set_memo, set_key, (language, _as_tuples(set_findings)))
     progs = [o.progress for o in obj_reports if o.progress is not None]
     return build(
         Report,
@@ -277,6 +363,62 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
         rubric_version=c.version, profile=prof.name, progress=round(sum(progs) / len(progs), 3) if progs else None,
         notes=notes,
     )
+
+
+def _objective_report(c: Compiled, okrs: OKRSet, oi: int, analyses: list[list[Analysis]],
+                      kr_rules: list[tuple[Rule, Any, dict[str, Any]]],
+                      objective_rules: list[tuple[Rule, Any, dict[str, Any]]],
+                      kr_memo: dict[tuple[Any, ...], Any] | None, objective_memo: dict[tuple[Any, ...], Any] | None,
+                      okey: tuple[Any, ...] | None, glossary: tuple[str, ...] | None, *,
+                      keep: bool) -> tuple[ObjectiveReport, tuple[Any, ...] | None]:
+    """Review one objective and its key results, with the key results' and the objective's findings memos. With
+    `keep`, also the report as plain values for _report_from_tuple (strings, numbers and tuples: not tracked by the
+    garbage collector, and never handed out), made from the findings as the memos keep them."""
+    obj = okrs.objectives[oi]
+    weights = c.weights
+    kr_reports: list[KRReport] = []
+    kr_kept: list[tuple[Any, ...]] = []
+    # One target per objective, pointed at each key result in turn (checks keep no reference to it).
+    t = Target(okrs=okrs, objective=obj, oi=oi, analyses=analyses)
+    for ki, (kr, a) in enumerate(zip(obj.key_results, analyses[oi])):
+        key = _kr_key(kr, glossary) if kr_memo is not None and not kr.__pydantic_extra__ else None
+        hit = kr_memo.get(key) if key is not None else None
+        if hit is None:
+            t.kr, t.ki, t.analysis = kr, ki, a
+            findings = _apply(kr_rules, t)
+            score = kr_score(findings, weights) if findings else 100
+            if key is not None:
+                hit = (_as_tuples(findings), score)
+                _keep(kr_memo, key, hit)
+        else:
+            findings = _from_tuples(hit[0])
+            score = hit[1]
+        parsed = a.parsed
+        progress = kr_progress(kr, parsed) if kr.current is not None else None  # (None without a current value)
+        kr_reports.append(build(
+            KRReport,
+            index=ki, text=kr.text, score=score, parsed=parsed, findings=findings, kind=a.kind, progress=progress,
+        ))
+        if keep:
+            kr_kept.append((kr.text, score, tuple(parsed.__dict__.values()), hit[0], a.kind,
+                            None if progress is None else (progress.current, progress.value)))
+    t.kr = t.ki = t.analysis = None  # back to the objective itself
+    kept = objective_memo.get(okey) if okey is not None else None
+    if kept is None:
+        findings = _apply(objective_rules, t)
+        if okey is not None:
+            kept = _as_tuples(findings)
+            _keep(objective_memo, okey, kept)
+    else:
+        findings = _from_tuples(kept)
+    prog, reading = objective_progress(kr_reports)
+    score = objective_score(findings, kr_reports, weights)
+    report = build(
+        ObjectiveReport,
+        index=oi, title=obj.title, score=score, findings=findings, key_results=kr_reports, progress=prog,
+        progress_reading=reading,
+    )
+    return report, (score, kept, prog, reading, tuple(kr_kept)) if keep else None
 
 
 __all__ = ["review", "compile_rubric"]
