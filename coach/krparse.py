@@ -86,7 +86,8 @@ _MONTHS = frozenset("jan feb mar apr may jun jul aug sep sept oct nov dec januar
                     "august september october november december".split())
 _QUAL_WORD = frozenset("rated day week month cohort batch grade".split())
 _QUAL_PAIR = frozenset({"out of", "scale of", "one of"})
-_SELECTING = frozenset({"our", "my", "their", "your", "its"})  # (not "the": "Renegotiate the top 10 contracts" counts the work)
+# (not "the": "Renegotiate the top 10 contracts" counts the work)
+_SELECTING = frozenset({"our", "my", "their", "your", "its"})
 _PLURAL_NOUN_AFTER = re.compile(r"\s+(?:[a-z-]+\s+){0,2}[a-z-]+s\b")
 _QUAL_OF = frozenset({"out", "scale", "one"})
 _BASELINE_CUES = frozenset(("current", "currently", "today", "baseline", "now", "was"))
@@ -248,7 +249,8 @@ def find_numbers(text: str, low: str = "") -> list[Num]:
             if last in _MONTHS or (c == " " and c2.isalpha() and len(raw) <= 2 and not (cur or pct or mult or uw)
                                    and _MONTH_AFTER.match(low, e2)):
                 num.qual = True  # a day of a month
-            elif (last in _QUAL_WORD and not bw[-1].endswith(":")) or (last == "of" and len(bw) > 1 and bw[-2] in _QUAL_OF):
+            elif (last in _QUAL_WORD and not bw[-1].endswith(":")) or (
+                    last == "of" and len(bw) > 1 and bw[-2] in _QUAL_OF):
                 # ("within a month: 50%": the value given for what the label names, not "month 50")
                 num.qual = True  # "4 out of 5", "on a scale of 1-5", "day 30"
             elif last in ("top", "bottom") and len(bw) > 1 and bw[-2] in _SELECTING and not (cur or pct or mult or uw) \

@@ -152,7 +152,8 @@ def _objective_key(set_part: tuple[Any, ...], obj: Objective) -> tuple[Any, ...]
 
 
 def _kr_key(kr: KeyResult, glossary: tuple[str, ...] | None) -> tuple[Any, ...]:
-    """What a key result's checks read (see compile_rubric): its text, its explicit baseline and target, the glossary."""
+    """What a key result's checks read (see compile_rubric): its text, its explicit baseline and target, the
+    glossary."""
     if kr.baseline is None and kr.target is None:
         return kr.text, glossary
     return kr.text, glossary, _num(kr.baseline), _num(kr.target)
@@ -322,7 +323,8 @@ def review(okrs: OKRSet, *, profile: str | Profile | None = None, rules_dir: Pat
     if set_kept is not None:
         language = set_kept[0]
     else:
-        language = unsupported_language([o.title for o in objectives] + [k.text for o in objectives for k in o.key_results])
+        language = unsupported_language([o.title for o in objectives]
+                                        + [k.text for o in objectives for k in o.key_results])
     if language:  # word-reading rules would give wrong findings on another language: apply the others only
         notes.append(language)
         kr_rules, objective_rules, set_rules = ([x for x in rules if x[0].extends in WORDLESS_CHECKS]

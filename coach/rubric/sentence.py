@@ -311,15 +311,17 @@ def _read(text: str, lang: Language) -> Reading:
             not after_nxt or after_nxt in PREPS or after_nxt in CONJ or is_number(after_nxt))
         k = 1
         while noun_first and not participle and k < min(len(toks) - 1, 4) and (
-                "N" in flags(toks[k]) or (not flags(toks[k]) and toks[k].replace("-", "").isalpha())) and toks[k] not in DETERMINERS:
+                "N" in flags(toks[k]) or (not flags(toks[k]) and toks[k].replace("-", "").isalpha())) \
+                and toks[k] not in DETERMINERS:
             # "Support calls answered in 20 seconds", "Green Flag awards kept at all 9 parks": a subject of a
             # few nouns, then its participle
             after = flags(toks[k + 1])
             participle = ("D" in after and "V" not in after and "N" not in after and (
-                k + 2 >= len(toks) or toks[k + 2] in PREPS or is_number(toks[k + 2]))) or _change_after(toks, k + 1, lang)
+                k + 2 >= len(toks) or toks[k + 2] in PREPS or is_number(toks[k + 2]))) \
+                or _change_after(toks, k + 1, lang)
             k += 1
-        subject = ambiguous and participle or ambiguous and (
-            _ends_in_change(toks, lang) or _name_and_number_subject(toks) or _quality_in(toks, lang)) or ambiguous and any(
+        subject = ambiguous and (participle or _ends_in_change(toks, lang) or _name_and_number_subject(toks)
+                                 or _quality_in(toks, lang)) or ambiguous and any(
             (_finite_at(toks, j, lang.people_nouns, lang) and (j >= 2 or "N" not in flags(toks[j]) or "Z" in flags(toks[j])))
             or toks[j] in AUX or toks[j] in lang.capability_modals
             for j in range(1, min(len(toks), 6)) if toks[j - 1] not in NOMINAL_BEFORE)
@@ -488,8 +490,9 @@ _FRACTION_WORDS = frozenset({"half", "third", "quarter", "fifth", "tenth"})
 def _names_a_measure(word: str, lang: Language) -> bool:
     """A noun that names a measure or a state: 'satisfaction', 'rating', 'cancellations', 'wait time'."""
     base = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
-    return word in lang.measure_nouns or base in lang.measure_nouns or base.endswith(
-        ("tion", "ment", "ing")) and (not flags(word) or "N" in flags(word)) or base.endswith(lang.state_noun_endings)
+    return (word in lang.measure_nouns or base in lang.measure_nouns
+            or (base.endswith(("tion", "ment", "ing")) and (not flags(word) or "N" in flags(word)))
+            or base.endswith(lang.state_noun_endings))
 
 
 _CLAUSE_OPENERS = frozenset({"how", "what", "when", "where", "why", "whether", "if", "that", "which", "who"})
