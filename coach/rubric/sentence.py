@@ -397,7 +397,7 @@ def _read(text: str, lang: Language) -> Reading:
             return Reading("done", w, w, "action", tuple(toks[j + 1:]), sentence, None, lang)
         if "D" in f and "V" not in f and "N" not in f and j <= 10 and toks[j - 1] not in NOMINAL_BEFORE \
                 and toks[j - 1] not in lang.comparison_words \
-                and not (is_number(toks[j - 1]) and j + 1 < len(toks) and _plain_noun(toks[j + 1])) \
+                and not (is_number(toks[j - 1]) and j + 1 < len(toks) and _noun_like(toks[j + 1], only=True)) \
                 and not (toks[j - 1].endswith("ly") and "R" in flags(toks[j - 1])) \
                 and not (j + 1 < len(toks) and toks[j + 1] not in CONJ and _finite_at(toks, j + 1, lang.people_nouns, lang)):
             # ("Volunteer hours logged grow to 12,000": the participle describes the subject; its verb follows)
@@ -539,9 +539,13 @@ def _name_and_number_subject(toks: list[str]) -> bool:
     return "Z" in f and "N" not in f and (is_number(nxt) or nxt in DETERMINERS or nxt in _OBJECT_OPENERS)
 
 
-def _noun_like(word: str) -> bool:
+def _noun_like(word: str, only: bool = False) -> bool:
+    """A word that can be a noun (or one the table does not list); with `only`, one that can only be a noun:
+    '500 paid enrolments' has its participle before such a word, as an adjective ('paid'), not as the clause's
+    verb."""
     f = flags(word)
-    return word.isalpha() and (not f or "N" in f) and word not in PREPS and word not in DETERMINERS
+    return word.isalpha() and (f in ("", "N", "NZ") if only else (not f or "N" in f)) and word not in PREPS \
+        and word not in DETERMINERS and not (only and word in CONJ)
 
 
 def _quality_in(toks: list[str], lang: Language) -> bool:
@@ -564,14 +568,6 @@ def _change_after(toks: list[str], i: int, lang: Language) -> bool:
         return False
     nxt = toks[i + 1] if i + 1 < len(toks) else ""
     return not nxt or nxt in ("by", "to", "in", "from", "below", "under", "above", "over") or is_number(nxt)
-
-
-def _plain_noun(word: str) -> bool:
-    """A word that can only be a noun (or one the table does not list): '500 paid enrolments' has its participle
-    before such a word, as an adjective ('paid'), not as the verb of the clause."""
-    f = flags(word)
-    return word.isalpha() and (not f or f == "N" or f == "NZ") and word not in PREPS and word not in DETERMINERS \
-        and word not in CONJ
 
 
 def _named_then_bar(toks: list[str], lang: Language, text: str) -> bool:

@@ -508,9 +508,9 @@ SIGNAL_BOOST = 0.3  # a pattern the user's own words point to comes first, whate
 def _rank_by_query(cands: list[Candidate], query: str, boosts: list[float] | None = None) -> list[Candidate]:
     if not query:
         return cands
-    vectors([query] + [c.objective + ". " + " ".join(k.metric or "" for k in c.krs) for c in cands])  # one batch
-    for i, c in enumerate(cands):
-        text = c.objective + ". " + " ".join(strip for strip in (k.metric or "" for k in c.krs))
+    texts = [c.objective + ". " + " ".join(k.metric or "" for k in c.krs) for c in cands]
+    vectors([query, *texts])  # one batch
+    for i, (c, text) in enumerate(zip(cands, texts)):
         c.relevance = round(similarity(query, text) + (boosts[i] if boosts else 0.0), 4)
     return sorted(cands, key=lambda c: -c.relevance)
 
